@@ -1,0 +1,98 @@
+// Package kernels holds the arithmetic of the forward pass: weight packing
+// and quantisation, im2col, the GEMM micro-kernels with their fused
+// epilogue, pooling. Every function here is the pure-Go twin — the
+// reference and the native path — of a WebAssembly SIMD kernel.
+//
+// Names carry what they compute: GemmU8S8 multiplies unsigned 8-bit
+// activations by signed 8-bit weights; O8K2 is the packed layout of panels
+// of 8 output channels holding pairs of consecutive K (FORMAT.md).
+//
+// Matrices: activations are A[M][K] (one row per output pixel, K in
+// (kh, kw, c) order, which is the HWC im2col order), weights are W[N][K]
+// (one row per output channel), the output is C[M][N] — HWC again.
+package kernels
+
+import "math"
+
+// PanelN is the number of output channels in one packed weight panel.
+const PanelN = 8
+
+// PaddedN is N rounded up to whole panels.
+func PaddedN(n int) int { return (n + PanelN - 1) / PanelN * PanelN }
+
+// PaddedK2 is K rounded up to whole pairs, as the O8K2 layout stores it.
+func PaddedK2(k int) int { return k + k&1 }
+
+// QuantizeRowsInt8 is the reference weight quantiser, the one the converter
+// uses, so model files are reproducible bit for bit: symmetric, one scale
+// per row (output channel), scale = max|w| / 127, q = round-half-away(w /
+// scale). An all-zero row gets scale 0 and zero weights rather than a
+// division by zero.
+func QuantizeRowsInt8(w []float32, rows, cols int) (q []int8, scale []float32) {
+	q = make([]int8, rows*cols)
+	scale = make([]float32, rows)
+	for r := range rows {
+		row := w[r*cols : (r+1)*cols]
+		var amax float32
+		for _, v := range row {
+			amax = max(amax, float32(math.Abs(float64(v))))
+		}
+		if amax == 0 {
+			continue
+		}
+		s := amax / 127
+		scale[r] = s
+		for i, v := range row {
+			x := math.Round(float64(v) / float64(s))
+			q[r*cols+i] = int8(max(-127, min(127, x)))
+		}
+	}
+	return q, scale
+}
+
+// PackO8K2 packs W[N][K] int8 (row-major) into panels of 8 output channels
+// by pairs of K: dst[p][kk][j][t] = W[8p+j][2kk+t], zero-filled past N and K.
+// One 16-byte load then holds 8 channels × 2 k, which is what
+// i32x4.dot_i16x8_s consumes after sign extension.
+func PackO8K2(w []int8, n, k int) []int8 {
+	np, kp := PaddedN(n), PaddedK2(k)
+	dst := make([]int8, np*kp)
+	for o := range n {
+		p, j := o/PanelN, o%PanelN
+		base := p * PanelN * kp
+		for i := range k {
+			dst[base+(i/2)*2*PanelN+j*2+i%2] = w[o*k+i]
+		}
+	}
+	return dst
+}
+
+// PackO8K1 packs W[N][K] float32 into panels of 8 output channels:
+// dst[p][k][j] = W[8p+j][k], zero-filled past N.
+func PackO8K1(w []float32, n, k int) []float32 {
+	np := PaddedN(n)
+	dst := make([]float32, np*k)
+	for o := range n {
+		p, j := o/PanelN, o%PanelN
+		for i := range k {
+			dst[p*PanelN*k+i*PanelN+j] = w[o*k+i]
+		}
+	}
+	return dst
+}
+
+// RowSumsO8K2 returns, per output channel, the sum of its packed int8
+// weights: the correction term for activations with a non-zero zero point.
+func RowSumsO8K2(w []int8, n, kp int) []int32 {
+	sums := make([]int32, n)
+	for o := range n {
+		p, j := o/PanelN, o%PanelN
+		panel := w[p*PanelN*kp:]
+		var s int32
+		for kk := 0; kk < kp/2; kk++ {
+			s += int32(panel[kk*2*PanelN+j*2]) + int32(panel[kk*2*PanelN+j*2+1])
+		}
+		sums[o] = s
+	}
+	return sums
+}

@@ -1,0 +1,63 @@
+package kernels
+
+// MaxPool3x3s2 is the stem's 3×3 max-pool, stride 2, padding 1, on an HWC
+// tensor. Padding never wins: the input follows a ReLU, and the window
+// always holds at least one real pixel.
+func MaxPool3x3s2(dst, src []float32, h, w, c int) (oh, ow int) {
+	oh, ow = (h+2-3)/2+1, (w+2-3)/2+1
+	for oy := range oh {
+		y0, y1 := max(0, 2*oy-1), min(h, 2*oy+2)
+		for ox := range ow {
+			x0, x1 := max(0, 2*ox-1), min(w, 2*ox+2)
+			out := dst[(oy*ow+ox)*c : (oy*ow+ox+1)*c]
+			copy(out, src[(y0*w+x0)*c:(y0*w+x0+1)*c])
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					in := src[(y*w+x)*c : (y*w+x+1)*c]
+					for i, v := range in {
+						out[i] = max(out[i], v)
+					}
+				}
+			}
+		}
+	}
+	return oh, ow
+}
+
+// GlobalAvgPool averages an HWC tensor over its pixels into dst[c].
+func GlobalAvgPool(dst, src []float32, pixels, c int) {
+	clear(dst[:c])
+	for p := range pixels {
+		for i, v := range src[p*c : (p+1)*c] {
+			dst[i] += v
+		}
+	}
+	inv := 1 / float32(pixels)
+	for i := range dst[:c] {
+		dst[i] *= inv
+	}
+}
+
+// DenseI8 computes out[n] = scale[n]·Σ w[n][k]·x[k] + bias[n] for int8 rows.
+func DenseI8(out []float32, w []int8, scale, bias, x []float32) {
+	k := len(x)
+	for n := range out {
+		var s float32
+		for i, v := range w[n*k : (n+1)*k] {
+			s += float32(v) * x[i]
+		}
+		out[n] = s*scale[n] + bias[n]
+	}
+}
+
+// DenseF32 computes out[n] = Σ w[n][k]·x[k] + bias[n].
+func DenseF32(out []float32, w, bias, x []float32) {
+	k := len(x)
+	for n := range out {
+		var s float32
+		for i, v := range w[n*k : (n+1)*k] {
+			s += v * x[i]
+		}
+		out[n] = s + bias[n]
+	}
+}

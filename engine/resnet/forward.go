@@ -1,0 +1,144 @@
+package resnet
+
+import (
+	"fmt"
+
+	"github.com/inbrowser-ai/resnet/engine/kernels"
+)
+
+// MinSide and MaxSide bound the input size Forward accepts: below 32 pixels
+// the last stage has no pixel left; above, activations outgrow a browser
+// tab's memory.
+const (
+	MinSide = 32
+	MaxSide = 2048
+)
+
+// Forward runs the network on one preprocessed image, HWC float32 (h×w×3,
+// the model's channel order), and returns the logits before softmax. The
+// returned slice is owned by the Net and valid until the next call.
+func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
+	if h < MinSide || w < MinSide || h > MaxSide || w > MaxSide {
+		return nil, fmt.Errorf("resnet: input %d×%d outside %d…%d pixels a side", w, h, MinSide, MaxSide)
+	}
+	if len(img) != h*w*3 {
+		return nil, fmt.Errorf("resnet: input has %d values, %d×%d×3 needs %d", len(img), h, w, h*w*3)
+	}
+	s := &n.run
+	s.reserve(n, h, w)
+
+	// stem: conv 7×7/2 + ReLU, max-pool 3×3/2
+	in := &s.in
+	in.h, in.w, in.c, in.f = h, w, 3, img
+	n.quantize(in, true)
+	n.conv(n.stem, in, &s.t1, nil, true)
+	s.x.h, s.x.w = kernels.MaxPool3x3s2(s.x.buf, s.t1.f, s.t1.h, s.t1.w, s.t1.c)
+	s.x.c = s.t1.c
+	s.x.f = s.x.buf[:s.x.h*s.x.w*s.x.c]
+	n.quantize(&s.x, false)
+
+	// stages of residual blocks
+	for _, stage := range n.stages {
+		for i := range stage {
+			n.block(&stage[i], s)
+		}
+	}
+
+	// head: global average pool, fully connected
+	kernels.GlobalAvgPool(s.feat, s.x.f, s.x.h*s.x.w, s.x.c)
+	if n.int8 {
+		kernels.DenseI8(s.logits, n.fcWq, n.fcScale, n.fcBias, s.feat)
+	} else {
+		kernels.DenseF32(s.logits, n.fcWf, n.fcBias, s.feat)
+	}
+	return s.logits, nil
+}
+
+// block is one residual block: s.x in, s.x out.
+//
+//	basic:      out = relu(conv2(relu(conv1(x))) + shortcut(x))
+//	bottleneck: out = relu(conv3(relu(conv2(relu(conv1(x))))) + shortcut(x))
+func (n *Net) block(b *block, s *state) {
+	x := &s.x
+	shortcut := x // identity
+	if b.down != nil {
+		n.conv(b.down, x, &s.sc, nil, false) // 1×1 projection where the shape changes
+		shortcut = &s.sc
+	}
+	n.conv(b.conv1, x, &s.t1, nil, true)
+	n.quantize(&s.t1, false)
+	last, h := b.conv2, &s.t1
+	if b.conv3 != nil {
+		n.conv(b.conv2, &s.t1, &s.t2, nil, true)
+		n.quantize(&s.t2, false)
+		last, h = b.conv3, &s.t2
+	}
+	n.conv(last, h, &s.out, shortcut, true)
+	n.quantize(&s.out, false)
+	s.x, s.out = s.out, s.x
+}
+
+// conv applies c to in, writing out (f32), with the residual added before
+// the optional ReLU.
+func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
+	oh, ow := c.outSize(in.h, in.w)
+	out.h, out.w, out.c = oh, ow, c.out
+	out.f = out.buf[:oh*ow*c.out]
+	m := oh * ow
+	ep := kernels.Epilogue{Bias: c.bias, ReLU: relu}
+	if residual != nil {
+		ep.Residual = residual.f
+	}
+	s := &n.run
+	direct := c.k == 1 && c.stride == 1 && c.lda == in.c // a 1×1 conv is a GEMM on the tensor itself
+	if n.int8 {
+		a := in.q
+		if !direct {
+			a = s.col[:m*c.lda]
+			kernels.Im2col(a, c.lda, in.q, in.h, in.w, in.c, c.k, c.stride, c.pad, uint8(in.zp))
+		}
+		scale := s.scale[:c.out]
+		for i, ws := range c.wscale {
+			scale[i] = in.scale * ws
+		}
+		ep.Scale, ep.ZeroPoint, ep.WSum = scale, in.zp, c.wsum
+		parallelRows(m, func(r0, r1 int) {
+			e := ep.Rows(r0, c.out)
+			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e)
+		})
+		return
+	}
+	a := in.f
+	if !direct {
+		a = s.colf[:m*c.lda]
+		kernels.Im2col(a, c.lda, in.f, in.h, in.w, in.c, c.k, c.stride, c.pad, 0)
+	}
+	parallelRows(m, func(r0, r1 int) {
+		e := ep.Rows(r0, c.out)
+		kernels.GemmF32(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wf, c.out, &e)
+	})
+}
+
+// quantize fills t.q from t.f for int8 models: zero point 0 after a ReLU,
+// 128 for the signed network input.
+func (n *Net) quantize(t *tensor, signed bool) {
+	if !n.int8 {
+		return
+	}
+	t.q = t.qbuf[:len(t.f)]
+	var levels, amax float32
+	if signed {
+		t.zp, levels, amax = 128, 127, kernels.MaxAbsF32(t.f)
+	} else {
+		t.zp, levels, amax = 0, 255, kernels.MaxF32(t.f)
+	}
+	if amax == 0 {
+		amax = levels // all zero: any scale represents it exactly
+	}
+	t.scale = amax / levels
+	kernels.QuantizeU8(t.q, t.f, levels/amax, t.zp)
+}
+
+func (c *conv) outSize(h, w int) (int, int) {
+	return (h+2*c.pad-c.k)/c.stride + 1, (w+2*c.pad-c.k)/c.stride + 1
+}

@@ -1,0 +1,99 @@
+package resnet
+
+import (
+	"runtime"
+	"sync"
+)
+
+// tensor is an HWC activation: f32 values, and for int8 models their 8-bit
+// quantisation x ≈ scale·(q − zp). f and q are views of buf and qbuf, which
+// are sized once for the largest activation of the network.
+type tensor struct {
+	h, w, c int
+	f       []float32
+	q       []uint8
+	scale   float32
+	zp      int32
+	buf     []float32
+	qbuf    []uint8
+}
+
+// state is the run state: every buffer the forward pass touches, allocated
+// on the first image of a given size and reused after that.
+type state struct {
+	h, w         int
+	in           tensor // the network input (f is the caller's)
+	x, out       tensor // block input and output, swapped after each block
+	t1, t2, sc   tensor // inside a block: after conv1, after conv2, projection shortcut
+	col          []uint8
+	colf         []float32
+	scale        []float32 // per-channel activation×weight scales of the current conv
+	feat, logits []float32
+}
+
+// reserve sizes the buffers for an h×w input by walking the layer shapes.
+func (s *state) reserve(n *Net, h, w int) {
+	if s.h == h && s.w == w {
+		return
+	}
+	var maxAct, maxCol, maxC int
+	visit := func(c *conv, ih, iw int) (int, int) {
+		oh, ow := c.outSize(ih, iw)
+		maxAct = max(maxAct, oh*ow*c.out)
+		maxCol = max(maxCol, oh*ow*c.lda)
+		maxC = max(maxC, c.out)
+		return oh, ow
+	}
+	ih, iw := visit(n.stem, h, w)
+	ih, iw = (ih+2-3)/2+1, (iw+2-3)/2+1 // max-pool
+	for _, stage := range n.stages {
+		for _, b := range stage {
+			oh, ow := visit(b.conv1, ih, iw)
+			oh, ow = visit(b.conv2, oh, ow)
+			if b.conv3 != nil {
+				oh, ow = visit(b.conv3, oh, ow)
+			}
+			if b.down != nil {
+				visit(b.down, ih, iw)
+			}
+			ih, iw = oh, ow
+		}
+	}
+	for _, t := range []*tensor{&s.x, &s.out, &s.t1, &s.t2, &s.sc} {
+		t.buf = make([]float32, maxAct)
+		if n.int8 {
+			t.qbuf = make([]uint8, maxAct)
+		}
+	}
+	if n.int8 {
+		s.in.qbuf = make([]uint8, h*w*3)
+		s.col = make([]uint8, maxCol)
+	} else {
+		s.colf = make([]float32, maxCol)
+	}
+	s.scale = make([]float32, maxC)
+	s.feat = make([]float32, n.Meta.Features())
+	s.logits = make([]float32, n.Meta.Classes)
+	s.h, s.w = h, w
+}
+
+// parallelRows splits a GEMM's rows between the available cores, in whole
+// 4-row tiles. In the browser and at the edge there is one thread and this
+// is a plain call.
+func parallelRows(m int, f func(r0, r1 int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || m < 64 {
+		f(0, m)
+		return
+	}
+	chunk := ((m+workers-1)/workers + 3) / 4 * 4
+	var wg sync.WaitGroup
+	for r0 := 0; r0 < m; r0 += chunk {
+		wg.Add(1)
+		go func(r0, r1 int) {
+			defer wg.Done()
+			f(r0, r1)
+		}(r0, min(m, r0+chunk))
+	}
+	wg.Wait()
+}
