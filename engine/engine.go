@@ -136,7 +136,9 @@ func (m *Model) classify(img *image.RGBA, k int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	preprocess.Normalize(crop, pre, m.input)
+	if err := preprocess.Normalize(crop, pre, m.input); err != nil {
+		return nil, err
+	}
 	t1 := time.Now()
 	logits, err := m.net.Forward(m.input, pre.Crop, pre.Crop)
 	if err != nil {

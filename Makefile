@@ -1,0 +1,68 @@
+# The front door. `make demo` and `make test` are all a newcomer needs.
+#
+#   make demo      weights, wasm and page; serve http://127.0.0.1:$(PORT)/ until Ctrl-C
+#   make test      every test: Go units + fuzz smoke, parity, browser (Chromium), edge (workerd)
+#   make weights   the default model file(s) in weights/, from their pinned sources
+#   make bench     benchmarks; writes bench/RESULTS.md
+#   make edge-dev  the edge worker at http://127.0.0.1:8787/
+
+SHELL := /bin/bash
+PORT ?= 8080
+export PORT
+# Every test and tool stays offline: no telemetry, no browser downloads.
+export WRANGLER_SEND_METRICS := false
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+DEFAULT_MODEL := weights/resnet50-keras.rnm
+# Seconds each fuzz target runs inside `make test`: a smoke run, not a campaign.
+FUZZTIME ?= 8s
+
+.PHONY: all demo test weights bench test-go test-fuzz vet node_modules fixtures
+
+all: weights wasm
+
+include web/Makefile.inc
+include edge/Makefile.inc
+
+demo: weights wasm
+	go run ./cmd/serve
+
+weights: $(DEFAULT_MODEL)
+
+$(DEFAULT_MODEL): scripts/weights.sh $(shell find tools/convert engine -name '*.go' ! -name '*_test.go')
+	scripts/weights.sh
+
+node_modules: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+test: vet test-go test-fuzz test-web edge-test
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	GOOS=js GOARCH=wasm go vet ./wasm ./edge
+
+# RESNET_REQUIRE_WEIGHTS makes tests that use the default model fail, not
+# skip, when it is missing.
+test-go: weights
+	RESNET_REQUIRE_WEIGHTS=1 go test -count=1 ./...
+
+# Each fuzz target briefly, from its seed corpus onwards.
+FUZZ_TARGETS := \
+	./engine/modelfile:FuzzParse \
+	./engine/preprocess:FuzzDecode \
+	./tools/convert/pth:FuzzReadBytes \
+	./tools/convert/onnx:FuzzRead \
+	./tools/convert/tfjs:FuzzParseModel
+
+test-fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench: weights
+	go test -run '^$$' -bench Forward -benchtime 5x -count 1 ./tools/convert/encode/

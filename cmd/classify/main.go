@@ -1,0 +1,150 @@
+// Command classify is the native classifier: the reference path for tests
+// and benchmarks, with the same engine as the browser and the edge.
+//
+//	classify [-model FILE] [-k 5] [-json] IMAGE...
+//	classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]
+//
+// In the first form it prints one result per image; with -json one object
+// per line, {"file","model","top":[{"index","label","prob"}],"ms":{…}} or
+// {"file","error"} for an image it cannot read — the others are still
+// classified, and the exit status is 1. In the second form IN holds N
+// preprocessed images, N×3×H×W float32 little-endian (H×W defaults to the
+// model's crop), and OUT receives N×classes float32 logits before softmax.
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/inbrowser-ai/resnet/engine"
+	"github.com/inbrowser-ai/resnet/engine/modelfile"
+)
+
+// DefaultModel is what `make weights` produces.
+const DefaultModel = "weights/resnet50-keras.rnm"
+
+var errSomeFailed = errors.New("some images could not be classified")
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, errSomeFailed):
+		os.Exit(1)
+	default:
+		fmt.Fprintln(os.Stderr, "classify:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	modelPath := fs.String("model", DefaultModel, "model file (made by tools/convert or `make weights`)")
+	k := fs.Int("k", 5, "how many classes to report per image")
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	tensor := fs.String("tensor", "", "classify a preprocessed N×3×H×W float32 tensor file instead of images")
+	logits := fs.String("logits", "", "with -tensor: where to write N×classes float32 logits")
+	size := fs.String("size", "", "with -tensor: HxW of each image (default: the model's crop)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE...\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(*modelPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && *modelPath == DefaultModel {
+			return fmt.Errorf("%s not found: run `make weights` first, or pass -model FILE", DefaultModel)
+		}
+		return err
+	}
+	m, err := engine.Load(b, modelfile.Verify)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *modelPath, err)
+	}
+	if *tensor != "" {
+		if *logits == "" || fs.NArg() != 0 {
+			return fmt.Errorf("-tensor needs -logits and no image arguments")
+		}
+		return runTensor(m, *tensor, *logits, *size)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("no images given")
+	}
+	if *k < 1 {
+		return fmt.Errorf("-k %d: want at least 1", *k)
+	}
+	return classifyFiles(m, fs.Args(), *k, *asJSON, stdout)
+}
+
+func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout io.Writer) error {
+	enc := json.NewEncoder(stdout)
+	failed := false
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		var r *engine.Result
+		if err == nil {
+			r, err = m.ClassifyImage(data, k)
+		}
+		failed = failed || err != nil
+		rep := m.Report(file, r, err)
+		if asJSON {
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: error: %v\n", file, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: (%.0f ms)\n", file, r.MS["total"])
+		for _, p := range r.Top {
+			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*p.Prob, p.Index, p.Label)
+		}
+	}
+	if failed {
+		return errSomeFailed
+	}
+	return nil
+}
+
+func runTensor(m *engine.Model, in, out, size string) error {
+	h, w := m.Meta().Pre.Crop, m.Meta().Pre.Crop
+	if size != "" {
+		if _, err := fmt.Sscanf(strings.ToLower(size), "%dx%d", &h, &w); err != nil {
+			return fmt.Errorf("-size %q: want HxW, e.g. 224x224", size)
+		}
+	}
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	per := 3 * h * w * 4
+	if h < 1 || w < 1 || len(raw) == 0 || len(raw)%per != 0 {
+		return fmt.Errorf("%s: %d bytes is not a whole number of 3×%d×%d float32 images", in, len(raw), h, w)
+	}
+	x := make([]float32, len(raw)/4)
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	y, err := m.Logits(x, len(raw)/per, h, w)
+	if err != nil {
+		return err
+	}
+	outb := make([]byte, 4*len(y))
+	for i, v := range y {
+		binary.LittleEndian.PutUint32(outb[4*i:], math.Float32bits(v))
+	}
+	return os.WriteFile(out, outb, 0o644)
+}

@@ -1,0 +1,138 @@
+package modelfile
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func testFile(t testing.TB) []byte {
+	t.Helper()
+	meta := Meta{
+		Name: "tiny", Depth: 18, Block: Basic, Stride: StrideOn3x3, Width: 8, Stages: [4]int{2, 2, 2, 2},
+		Classes: 2, Quant: Int8, Pre: TorchvisionPreprocess, Labels: []string{"a", "b"},
+	}
+	b, err := Write(meta, []TensorData{
+		{Name: "x.w", DType: "i8", Layout: "o8k2", Shape: []int{2, 1, 1, 3}, Data: make([]byte, 8*4)},
+		{Name: "x.bias", DType: "f32", Layout: "rows", Shape: []int{2}, Data: []byte{0, 0, 128, 63, 0, 0, 0, 64}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRoundTrip(t *testing.T) {
+	b := testFile(t)
+	f, err := Parse(b, Verify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Meta.Name != "tiny" || len(f.Meta.Tensors) != 2 {
+		t.Fatalf("meta %+v", f.Meta)
+	}
+	bias, _, err := f.Float32("x.bias")
+	if err != nil || len(bias) != 2 || bias[0] != 1 || bias[1] != 2 {
+		t.Fatalf("bias %v, %v", bias, err)
+	}
+	w, tt, err := f.Int8("x.w")
+	if err != nil || len(w) != 32 || tt.Offset%Align != 0 {
+		t.Fatalf("w %d bytes at %d, %v", len(w), tt.Offset, err)
+	}
+	if _, _, err := f.Int8("x.bias"); err == nil {
+		t.Error("reading an f32 tensor as i8 succeeded")
+	}
+	if _, err := f.Tensor("missing"); err == nil {
+		t.Error("missing tensor found")
+	}
+}
+
+// Every way a file can be damaged is refused with an error that says which.
+func TestDamagedFiles(t *testing.T) {
+	good := testFile(t)
+	le := binary.LittleEndian
+	cases := []struct {
+		name   string
+		mutate func([]byte) []byte
+		want   error
+		check  Checksum
+	}{
+		{"empty", func(b []byte) []byte { return nil }, ErrMagic, Verify},
+		{"not a model", func(b []byte) []byte { return []byte("GIF89a not a model at all") }, ErrMagic, Verify},
+		{"magic only", func(b []byte) []byte { return b[:8] }, ErrTruncated, Verify},
+		{"truncated header", func(b []byte) []byte { return b[:40] }, ErrTruncated, Verify},
+		{"truncated body", func(b []byte) []byte { return b[:len(b)-1] }, ErrTruncated, Verify},
+		{"truncated to half", func(b []byte) []byte { return b[:len(b)/2] }, ErrTruncated, Trusted},
+		{"trailing bytes", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, Verify},
+		{"wrong version", func(b []byte) []byte { le.PutUint32(b[8:], 2); return b }, ErrVersion, Verify},
+		{"version zero", func(b []byte) []byte { le.PutUint32(b[8:], 0); return b }, ErrVersion, Verify},
+		{"flipped weight byte", func(b []byte) []byte { b[len(b)-12] ^= 0x10; return b }, ErrChecksum, Verify},
+		{"flipped JSON byte", func(b []byte) []byte { b[HeaderSize+3] ^= 1; return b }, ErrChecksum, Verify},
+		{"flipped checksum", func(b []byte) []byte { b[30] ^= 0x80; return b }, ErrChecksum, Verify},
+		{"huge JSON length", func(b []byte) []byte { le.PutUint32(b[12:], 1<<31); return b }, ErrMalformed, Verify},
+		{"reserved bits", func(b []byte) []byte { b[60] = 1; return b }, ErrMalformed, Verify},
+		{"bad JSON, trusted", func(b []byte) []byte { b[HeaderSize] = '['; return b }, ErrMalformed, Trusted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tc.mutate(append([]byte(nil), good...))
+			_, err := Parse(b, tc.check)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+			if err.Error() == "" || !strings.Contains(err.Error(), tc.want.Error()) {
+				t.Fatalf("message %q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A tensor table that points outside the file, or claims the wrong size,
+// is refused even when the checksum is not checked.
+func TestTensorBounds(t *testing.T) {
+	meta := Meta{Name: "t", Depth: 18, Block: Basic, Stride: StrideOn3x3, Width: 8, Stages: [4]int{2, 2, 2, 2},
+		Classes: 1, Quant: F32, Pre: CaffePreprocess, Labels: []string{"x"}}
+	for _, tc := range []struct {
+		name string
+		td   TensorData
+	}{
+		{"size mismatch", TensorData{Name: "a", DType: "f32", Layout: "rows", Shape: []int{3}, Data: make([]byte, 8)}},
+		{"unknown dtype", TensorData{Name: "a", DType: "f16", Layout: "rows", Shape: []int{2}, Data: make([]byte, 4)}},
+		{"unknown layout", TensorData{Name: "a", DType: "f32", Layout: "nchw", Shape: []int{1}, Data: make([]byte, 4)}},
+		{"zero dim", TensorData{Name: "a", DType: "f32", Layout: "rows", Shape: []int{0}, Data: nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Write(meta, []TensorData{tc.td}); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("got %v, want ErrMalformed", err)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	good := testFile(f)
+	f.Add(good)
+	f.Add(good[:100])
+	f.Add([]byte(Magic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, c := range []Checksum{Verify, Trusted} {
+			file, err := Parse(b, c)
+			if err != nil {
+				continue
+			}
+			for _, tn := range file.Meta.Tensors {
+				switch tn.DType {
+				case "i8":
+					if _, _, err := file.Int8(tn.Name); err != nil {
+						t.Fatal(err)
+					}
+				case "f32":
+					if _, _, err := file.Float32(tn.Name); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	})
+}
