@@ -55,13 +55,13 @@ FUZZ_TARGETS := \
 	./engine/preprocess:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
 	./tools/convert/onnx:FuzzRead \
-	./tools/convert/tfjs:FuzzParseModel
+	./tools/convert/tfjs:FuzzModelJSON
 
 test-fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg; \
 	done
 
 bench: weights

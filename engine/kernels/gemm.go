@@ -30,56 +30,100 @@ func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 
 // GemmU8S8 computes C = A·Wᵀ with its epilogue, where A is M rows of Kp
 // unsigned 8-bit activations (row stride lda, Kp even) and W is N output
-// channels packed O8K2 with the same Kp. Integer accumulation is exact, so
-// every implementation of this kernel must agree bit for bit.
-func GemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue) {
+// channels packed O8K2 with the same Kp. ws is scratch space of at least
+// WorkspaceU8S8(kp) elements. Integer accumulation is exact, so every
+// implementation of this kernel must agree bit for bit.
+func GemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
 	panelSize := PanelN * kp
+	wide := ws[:WorkspaceU8S8(kp)]
 	for p := 0; p*PanelN < n; p++ {
-		panel := w[p*panelSize : (p+1)*panelSize]
+		widenPanelO8K2(wide, w[p*panelSize:(p+1)*panelSize], kp)
 		n0 := p * PanelN
 		nn := min(PanelN, n-n0)
 		r := 0
 		for ; r+4 <= m; r += 4 {
 			var acc [4][PanelN]int32
-			dotU8S8x4(&acc, a[r*lda:], lda, kp, panel)
+			dotU8S8x4(&acc, a[r*lda:], lda, kp, wide)
 			for i := range 4 {
 				storeI32(out, ldo, r+i, n0, nn, &acc[i], ep)
 			}
 		}
 		for ; r < m; r++ {
 			var acc [PanelN]int32
-			dotU8S8x1(&acc, a[r*lda:r*lda+kp], panel)
+			dotU8S8x1(&acc, a[r*lda:r*lda+kp], wide)
 			storeI32(out, ldo, r, n0, nn, &acc, ep)
 		}
 	}
 }
 
-// dotU8S8x4 accumulates a 4-row × 8-channel tile.
-func dotU8S8x4(acc *[4][PanelN]int32, a []uint8, lda, kp int, panel []int8) {
-	a0, a1, a2, a3 := a[:kp], a[lda:lda+kp], a[2*lda:2*lda+kp], a[3*lda:3*lda+kp]
-	for k := 0; k < kp; k += 2 {
-		w := (*[2 * PanelN]int8)(panel[k*PanelN : k*PanelN+2*PanelN])
-		x0, y0 := int32(a0[k]), int32(a0[k+1])
-		x1, y1 := int32(a1[k]), int32(a1[k+1])
-		x2, y2 := int32(a2[k]), int32(a2[k+1])
-		x3, y3 := int32(a3[k]), int32(a3[k+1])
-		for j := range PanelN {
-			wx, wy := int32(w[2*j]), int32(w[2*j+1])
-			acc[0][j] += x0*wx + y0*wy
-			acc[1][j] += x1*wx + y1*wy
-			acc[2][j] += x2*wx + y2*wy
-			acc[3][j] += x3*wx + y3*wy
+// WorkspaceU8S8 is the scratch GemmU8S8 needs for a given Kp.
+func WorkspaceU8S8(kp int) int { return kp * PanelN / 2 }
+
+// Without SIMD, the fastest integer dot product Go can express is two
+// channels per 64-bit multiply: with w2 = w[j] + w[j+1]·2³², the sum of
+// a·w2 over k is S[j] + S[j+1]·2³², exactly, because each S fits in 32 bits
+// (|S| ≤ 255·127·K < 2³¹ for K < 66000). widenPanelO8K2 prepares one panel
+// in that form, wide[k][j/2]; the panel is reused for every row of A.
+func widenPanelO8K2(wide []int64, panel []int8, kp int) {
+	for k := range kp {
+		src := panel[(k/2)*2*PanelN+k%2:]
+		for j := 0; j < PanelN/2; j++ {
+			wide[k*PanelN/2+j] = int64(src[4*j]) + int64(src[4*j+2])<<32
 		}
 	}
 }
 
-func dotU8S8x1(acc *[PanelN]int32, a []uint8, panel []int8) {
-	for k := 0; k+1 < len(a); k += 2 {
-		w := (*[2 * PanelN]int8)(panel[k*PanelN : k*PanelN+2*PanelN])
-		x, y := int32(a[k]), int32(a[k+1])
-		for j := range PanelN {
-			acc[j] += x*int32(w[2*j]) + y*int32(w[2*j+1])
+// splitPair undoes the pairing: the low 32 bits are S[j] and, after
+// removing them, the high half is S[j+1].
+func splitPair(dst []int32, v int64) {
+	lo := int32(v)
+	dst[0], dst[1] = lo, int32((v-int64(lo))>>32)
+}
+
+// dotU8S8x4 accumulates a 4-row × 8-channel tile: 16 accumulators, held
+// in locals so that the compiler keeps them out of memory.
+func dotU8S8x4(acc *[4][PanelN]int32, a []uint8, lda, kp int, wide []int64) {
+	a0, a1, a2, a3 := a[:kp], a[lda:lda+kp], a[2*lda:2*lda+kp], a[3*lda:3*lda+kp]
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 int64
+	for k := range a0 {
+		w := (*[4]int64)(wide[k*4 : k*4+4])
+		x0, x1, x2, x3 := int64(a0[k]), int64(a1[k]), int64(a2[k]), int64(a3[k])
+		c00 += x0 * w[0]
+		c01 += x0 * w[1]
+		c02 += x0 * w[2]
+		c03 += x0 * w[3]
+		c10 += x1 * w[0]
+		c11 += x1 * w[1]
+		c12 += x1 * w[2]
+		c13 += x1 * w[3]
+		c20 += x2 * w[0]
+		c21 += x2 * w[1]
+		c22 += x2 * w[2]
+		c23 += x2 * w[3]
+		c30 += x3 * w[0]
+		c31 += x3 * w[1]
+		c32 += x3 * w[2]
+		c33 += x3 * w[3]
+	}
+	for i, c := range [4][4]int64{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}} {
+		for j, v := range c {
+			splitPair(acc[i][2*j:], v)
 		}
+	}
+}
+
+func dotU8S8x1(acc *[PanelN]int32, a []uint8, wide []int64) {
+	var c0, c1, c2, c3 int64
+	for k, x := range a {
+		w := (*[4]int64)(wide[k*4 : k*4+4])
+		v := int64(x)
+		c0 += v * w[0]
+		c1 += v * w[1]
+		c2 += v * w[2]
+		c3 += v * w[3]
+	}
+	for j, v := range [4]int64{c0, c1, c2, c3} {
+		splitPair(acc[2*j:], v)
 	}
 }
 
@@ -122,16 +166,18 @@ func GemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n 
 
 func dotF32x4(acc *[4][PanelN]float32, a []float32, lda, k int, panel []float32) {
 	a0, a1, a2, a3 := a[:k], a[lda:lda+k], a[2*lda:2*lda+k], a[3*lda:3*lda+k]
+	c := *acc // a local copy: stores through acc would go to memory every time
 	for i := range k {
 		w := (*[PanelN]float32)(panel[i*PanelN : i*PanelN+PanelN])
 		x0, x1, x2, x3 := a0[i], a1[i], a2[i], a3[i]
 		for j := range PanelN {
-			acc[0][j] += x0 * w[j]
-			acc[1][j] += x1 * w[j]
-			acc[2][j] += x2 * w[j]
-			acc[3][j] += x3 * w[j]
+			c[0][j] += x0 * w[j]
+			c[1][j] += x1 * w[j]
+			c[2][j] += x2 * w[j]
+			c[3][j] += x3 * w[j]
 		}
 	}
+	*acc = c
 }
 
 func dotF32x1(acc *[PanelN]float32, a []float32, panel []float32) {

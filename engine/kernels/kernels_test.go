@@ -55,7 +55,7 @@ func TestGemmU8S8(t *testing.T) {
 				// Each row of a holds garbage in its K padding column (when
 				// k is odd) and in its stride gap: the packed zero weights
 				// must cancel the first, the stride must skip the second.
-				GemmU8S8(out, ldo, a, lda, m, kp, packed, n, &ep)
+				GemmU8S8(out, ldo, a, lda, m, kp, packed, n, &ep, make([]int64, WorkspaceU8S8(kp)))
 				for i := range m {
 					for j := range ldo {
 						got := out[i*ldo+j]

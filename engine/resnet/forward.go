@@ -102,9 +102,9 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 			scale[i] = in.scale * ws
 		}
 		ep.Scale, ep.ZeroPoint, ep.WSum = scale, in.zp, c.wsum
-		parallelRows(m, func(r0, r1 int) {
+		parallelRows(m, func(worker, r0, r1 int) {
 			e := ep.Rows(r0, c.out)
-			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e)
+			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
 		})
 		return
 	}
@@ -113,7 +113,7 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		a = s.colf[:m*c.lda]
 		kernels.Im2col(a, c.lda, in.f, in.h, in.w, in.c, c.k, c.stride, c.pad, 0)
 	}
-	parallelRows(m, func(r0, r1 int) {
+	parallelRows(m, func(_, r0, r1 int) {
 		e := ep.Rows(r0, c.out)
 		kernels.GemmF32(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wf, c.out, &e)
 	})

@@ -3,6 +3,8 @@ package resnet
 import (
 	"runtime"
 	"sync"
+
+	"github.com/inbrowser-ai/resnet/engine/kernels"
 )
 
 // tensor is an HWC activation: f32 values, and for int8 models their 8-bit
@@ -28,6 +30,7 @@ type state struct {
 	col          []uint8
 	colf         []float32
 	scale        []float32 // per-channel activation×weight scales of the current conv
+	ws           [][]int64 // GEMM workspace, one per worker
 	feat, logits []float32
 }
 
@@ -36,12 +39,13 @@ func (s *state) reserve(n *Net, h, w int) {
 	if s.h == h && s.w == w {
 		return
 	}
-	var maxAct, maxCol, maxC int
+	var maxAct, maxCol, maxC, maxK int
 	visit := func(c *conv, ih, iw int) (int, int) {
 		oh, ow := c.outSize(ih, iw)
 		maxAct = max(maxAct, oh*ow*c.out)
 		maxCol = max(maxCol, oh*ow*c.lda)
 		maxC = max(maxC, c.out)
+		maxK = max(maxK, c.lda)
 		return oh, ow
 	}
 	ih, iw := visit(n.stem, h, w)
@@ -72,28 +76,35 @@ func (s *state) reserve(n *Net, h, w int) {
 		s.colf = make([]float32, maxCol)
 	}
 	s.scale = make([]float32, maxC)
+	s.ws = make([][]int64, workers())
+	for i := range s.ws {
+		s.ws[i] = make([]int64, kernels.WorkspaceU8S8(maxK))
+	}
 	s.feat = make([]float32, n.Meta.Features())
 	s.logits = make([]float32, n.Meta.Classes)
 	s.h, s.w = h, w
 }
 
+func workers() int { return runtime.GOMAXPROCS(0) }
+
 // parallelRows splits a GEMM's rows between the available cores, in whole
-// 4-row tiles. In the browser and at the edge there is one thread and this
-// is a plain call.
-func parallelRows(m int, f func(r0, r1 int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers == 1 || m < 64 {
-		f(0, m)
+// 4-row tiles; f learns which worker it is, to use that worker's scratch.
+// In the browser and at the edge there is one thread and this is a plain
+// call.
+func parallelRows(m int, f func(worker, r0, r1 int)) {
+	n := workers()
+	if n == 1 || m < 64 {
+		f(0, 0, m)
 		return
 	}
-	chunk := ((m+workers-1)/workers + 3) / 4 * 4
+	chunk := ((m+n-1)/n + 3) / 4 * 4
 	var wg sync.WaitGroup
-	for r0 := 0; r0 < m; r0 += chunk {
+	for i, r0 := 0, 0; r0 < m; i, r0 = i+1, r0+chunk {
 		wg.Add(1)
-		go func(r0, r1 int) {
+		go func() {
 			defer wg.Done()
-			f(r0, r1)
-		}(r0, min(m, r0+chunk))
+			f(i, r0, min(m, r0+chunk))
+		}()
 	}
 	wg.Wait()
 }
