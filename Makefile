@@ -54,7 +54,7 @@ FUZZ_TARGETS := \
 	./engine/modelfile:FuzzParse \
 	./engine/preprocess:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
-	./tools/convert/onnx:FuzzRead \
+	./tools/convert/onnx:FuzzReadBytes \
 	./tools/convert/tfjs:FuzzModelJSON
 
 test-fuzz:
