@@ -63,10 +63,11 @@ func (m *Model) Report(file string, r *Result, err error) Report {
 // Model is a loaded network, ready to classify. It is not safe for
 // concurrent use: it owns preallocated activation buffers.
 type Model struct {
-	net   *resnet.Net
-	size  int
-	input []float32 // Crop×Crop×3, reused
-	probs []float64
+	net       *resnet.Net
+	maxPixels int
+	size      int
+	input     []float32 // Crop×Crop×3, reused
+	probs     []float64
 }
 
 // Load parses a model file held in b (which must stay unmodified while the
@@ -81,8 +82,13 @@ func Load(b []byte, check modelfile.Checksum) (*Model, error) {
 		return nil, err
 	}
 	crop := f.Meta.Pre.Crop
-	return &Model{net: n, size: len(b), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes)}, nil
+	return &Model{net: n, maxPixels: preprocess.MaxPixels, size: len(b), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes)}, nil
 }
+
+// SetMaxPixels bounds width×height of the images ClassifyImage decodes
+// (default preprocess.MaxPixels, 50 MP). Decoding costs about 4.5 bytes per
+// pixel, so a host with little memory — a 128 MB edge isolate — sets less.
+func (m *Model) SetMaxPixels(n int) { m.maxPixels = n }
 
 // Info describes the model.
 func (m *Model) Info() Info {
@@ -99,7 +105,7 @@ func (m *Model) Meta() *modelfile.Meta { return m.net.Meta }
 // ErrCorrupt.
 func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 	t0 := time.Now()
-	img, err := preprocess.Decode(data, preprocess.MaxPixels)
+	img, err := preprocess.Decode(data, m.maxPixels)
 	if err != nil {
 		return nil, err
 	}

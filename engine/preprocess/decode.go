@@ -36,15 +36,56 @@ var (
 	ErrCorrupt  = errors.New("image data is corrupt or truncated")
 )
 
+// CheckHeader reads only an image's header and refuses what Decode would
+// refuse before decoding: no data, a format we do not decode, more than
+// maxPixels (≤ 0 means MaxPixels), or fewer bytes than the claimed size could
+// possibly be compressed into. Hosts call it to turn a bomb away before
+// spending anything else on it.
+func CheckHeader(data []byte, maxPixels int) (format string, err error) {
+	if len(data) == 0 {
+		return "", ErrEmpty
+	}
+	if maxPixels <= 0 {
+		maxPixels = MaxPixels
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: header parser panicked: %v", ErrCorrupt, r)
+		}
+	}()
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	switch {
+	case errors.Is(err, image.ErrFormat):
+		return "", fmt.Errorf("%w%s", ErrFormat, sniffOther(data))
+	case errors.Is(err, bmp.ErrUnsupported):
+		return "", fmt.Errorf("%w: BMP variant not supported (%v)", ErrFormat, err)
+	case err != nil:
+		return "", fmt.Errorf("%w: reading the header: %v", ErrCorrupt, err)
+	}
+	switch format {
+	case "jpeg", "png", "gif", "webp", "bmp":
+	default: // another package registered a decoder we do not vouch for
+		return "", fmt.Errorf("%w: got %s", ErrFormat, format)
+	}
+	if err := checkSize(cfg.Width, cfg.Height, maxPixels); err != nil {
+		return "", err
+	}
+	if err := plausibleLength(format, data, cfg.Width, cfg.Height); err != nil {
+		return "", err
+	}
+	return format, nil
+}
+
 // Decode decodes a JPEG, PNG, GIF (first frame), WebP or BMP image, applies
 // its EXIF orientation and returns it as opaque RGBA (alpha composited over
 // white). maxPixels ≤ 0 means MaxPixels.
 func Decode(data []byte, maxPixels int) (img *image.RGBA, err error) {
-	if len(data) == 0 {
-		return nil, ErrEmpty
-	}
 	if maxPixels <= 0 {
 		maxPixels = MaxPixels
+	}
+	format, err := CheckHeader(data, maxPixels)
+	if err != nil {
+		return nil, err
 	}
 	// Decoders are not all hardened against hostile input; a panic in one
 	// must become an error, not a dead worker.
@@ -53,27 +94,6 @@ func Decode(data []byte, maxPixels int) (img *image.RGBA, err error) {
 			img, err = nil, fmt.Errorf("%w: decoder panicked: %v", ErrCorrupt, r)
 		}
 	}()
-
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	switch {
-	case errors.Is(err, image.ErrFormat):
-		return nil, fmt.Errorf("%w%s", ErrFormat, sniffOther(data))
-	case errors.Is(err, bmp.ErrUnsupported):
-		return nil, fmt.Errorf("%w: BMP variant not supported (%v)", ErrFormat, err)
-	case err != nil:
-		return nil, fmt.Errorf("%w: reading the header: %v", ErrCorrupt, err)
-	}
-	switch format {
-	case "jpeg", "png", "gif", "webp", "bmp":
-	default: // another package registered a decoder we do not vouch for
-		return nil, fmt.Errorf("%w: got %s", ErrFormat, format)
-	}
-	if err := checkSize(cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, err
-	}
-	if err := plausibleLength(format, data, cfg.Width, cfg.Height); err != nil {
-		return nil, err
-	}
 
 	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
