@@ -1,0 +1,104 @@
+// Command serve is the local static server behind `make demo`: it serves the
+// page (web/), the WebAssembly build, the model files and the sample photos
+// with the headers the demo needs — application/wasm, compression where it
+// pays, content-hash ETags, cross-origin isolation and a strict CSP.
+//
+//	serve [-addr 127.0.0.1:8080] [-web web] [-wasm build/web] [-models weights] [-samples testdata/photos]
+//
+// PORT in the environment overrides the port of the default address.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	addr := flag.String("addr", net.JoinHostPort("127.0.0.1", port), "listen address")
+	webDir := flag.String("web", "web", "the page: index.html, app.js, worker.js, styles")
+	wasmDir := flag.String("wasm", "build/web", "the WebAssembly build: resnet.wasm, wasm_exec.js")
+	modelDir := flag.String("models", "weights", "model files (*.rnm), served under /models/")
+	sampleDir := flag.String("samples", "testdata/photos", "sample photos and their licences, served under /samples/")
+	defModel := flag.String("default", "resnet50-keras.rnm", "the model the page loads when its URL names none (else the first found)")
+	quiet := flag.Bool("q", false, "do not log requests")
+	flag.Parse()
+
+	site, err := newSite(siteConfig{Web: *webDir, Wasm: *wasmDir, Models: *modelDir, Samples: *sampleDir, DefaultModel: *defModel})
+	if err != nil {
+		return err
+	}
+	var h http.Handler = site
+	if !*quiet {
+		h = logRequests(h)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Compress the big files now rather than on the first visitor's request.
+	go site.warm()
+	fmt.Printf("serving the demo at http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func logRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		log.Printf("%s %s %d %dB %s %s", r.Method, r.URL.RequestURI(), sw.status, sw.n,
+			w.Header().Get("Content-Encoding"), time.Since(t).Round(time.Millisecond))
+	})
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+type siteConfig struct {
+	Web, Wasm, Models, Samples string
+	// DefaultModel is the base name of the model the page loads when the
+	// URL names none; empty picks the first model file found.
+	DefaultModel string
+}
+
+// mount maps a URL prefix to a directory. Directories are opened as
+// os.Root so that no request path can escape them.
+type mount struct {
+	prefix string
+	root   *os.Root
+	dir    string
+}
+
+type site struct {
+	cfg    siteConfig
+	mounts []mount // longest prefix first
+	files  *fileCache
+}
+
+func newSite(cfg siteConfig) (*site, error) {
+	s := &site{cfg: cfg, files: newFileCache()}
+	for _, m := range []struct{ prefix, dir string }{
+		{"/wasm/", cfg.Wasm},
+		{"/models/", cfg.Models},
+		{"/samples/", cfg.Samples},
+		{"/", cfg.Web},
+	} {
+		r, err := os.OpenRoot(m.dir)
+		if err != nil {
+			if m.prefix == "/" {
+				return nil, err // no page, nothing to serve
+			}
+			// The page reports missing parts itself (e.g. "run make wasm");
+			// the server still starts so that the page can say so.
+			continue
+		}
+		s.mounts = append(s.mounts, mount{prefix: m.prefix, root: r, dir: m.dir})
+	}
+	return s, nil
+}
+
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	p := r.URL.Path
+	if p == "/manifest.json" {
+		s.serveManifest(w, r)
+		return
+	}
+	if p == "/" {
+		p = "/index.html"
+	}
+	for _, m := range s.mounts {
+		if rel, ok := strings.CutPrefix(p, m.prefix); ok {
+			s.serveFile(w, r, m, rel)
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+func (s *site) serveFile(w http.ResponseWriter, r *http.Request, m mount, rel string) {
+	rel = path.Clean("/" + rel)[1:]
+	if !servable(m, rel) {
+		http.NotFound(w, r)
+		return
+	}
+	e, err := s.files.get(m, rel)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotFile) {
+			http.NotFound(w, r)
+			return
+		}
+		http.Error(w, "cannot read file", http.StatusInternalServerError)
+		return
+	}
+	e.serve(w, r)
+}
+
+// servable says whether a path under a mount is published. Hidden files
+// (editor droppings, .git) and precompressed siblings are never served by
+// name; weights/ also holds the converter's download cache, so only the
+// model files themselves and their notes are published from it.
+func servable(m mount, rel string) bool {
+	if rel == "" || strings.HasSuffix(rel, ".br") {
+		return false
+	}
+	for part := range strings.SplitSeq(rel, "/") {
+		if strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	if m.prefix == "/models/" {
+		return !strings.Contains(rel, "/") && modelDirExt[strings.ToLower(path.Ext(rel))]
+	}
+	return true
+}
+
+// warm hashes and compresses every servable file in the background so that
+// the first visitor does not wait for gzip of the wasm and the model.
+func (s *site) warm() {
+	for _, m := range s.mounts {
+		_ = fs.WalkDir(m.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() {
+				if p != "." && !servable(m, p+"/x") {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !servable(m, p) {
+				return nil
+			}
+			if e, err := s.files.get(m, p); err == nil {
+				e.gzipped()
+			}
+			return nil
+		})
+	}
+}
+
+// manifest tells the page what to download and the content hash of each
+// part, so that the worker can find them in its cache without a request.
+type manifest struct {
+	Wasm         *asset   `json:"wasm,omitempty"`
+	WasmExec     string   `json:"wasmExec,omitempty"`
+	Kernels      string   `json:"kernels,omitempty"` // loader of the SIMD kernel module, if built
+	Models       []asset  `json:"models"`
+	DefaultModel string   `json:"defaultModel,omitempty"`
+	Samples      []sample `json:"samples"`
+	Credits      string   `json:"credits,omitempty"`
+	Missing      []string `json:"missing,omitempty"`
+}
+
+type asset struct {
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+type sample struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+var modelDirExt = map[string]bool{".rnm": true, ".md": true, ".txt": true}
+
+var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".bmp": true}
+
+func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
+	var mf manifest
+	for _, m := range s.mounts {
+		entries, _ := fs.ReadDir(m.root.FS(), ".")
+		for _, d := range entries {
+			name := d.Name()
+			if d.IsDir() || strings.HasPrefix(name, ".") {
+				continue
+			}
+			switch {
+			case m.prefix == "/wasm/" && name == "resnet.wasm":
+				if e, err := s.files.get(m, name); err == nil {
+					mf.Wasm = &asset{Name: name, URL: e.versionedURL(m.prefix + name), SHA256: e.sha256, Bytes: e.size}
+				}
+			case m.prefix == "/wasm/" && name == "wasm_exec.js":
+				if e, err := s.files.get(m, name); err == nil {
+					mf.WasmExec = e.versionedURL(m.prefix + name)
+				}
+			case m.prefix == "/wasm/" && name == "kernels.mjs":
+				if e, err := s.files.get(m, name); err == nil {
+					mf.Kernels = e.versionedURL(m.prefix + name)
+				}
+			case m.prefix == "/models/" && path.Ext(name) == ".rnm":
+				if e, err := s.files.get(m, name); err == nil && e.modelSum != "" {
+					// The key the worker caches a model under is the checksum in
+					// its own header, so a model reached through ?model=URL and
+					// the same model listed here share one cache entry.
+					mf.Models = append(mf.Models, asset{Name: strings.TrimSuffix(name, ".rnm"), URL: e.versionedURL(m.prefix + name), SHA256: e.modelSum, Bytes: e.size})
+				}
+			case m.prefix == "/samples/" && imageExt[strings.ToLower(path.Ext(name))]:
+				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name})
+			case m.prefix == "/samples/" && isCreditsFile(name):
+				mf.Credits = m.prefix + name
+			}
+		}
+	}
+	if mf.Wasm == nil || mf.WasmExec == "" {
+		mf.Missing = append(mf.Missing, "wasm (run `make wasm`)")
+	}
+	if len(mf.Models) == 0 {
+		mf.Missing = append(mf.Missing, "model (run `make weights`)")
+		mf.Models = []asset{}
+	}
+	if mf.Samples == nil {
+		mf.Samples = []sample{}
+	}
+	for _, a := range mf.Models {
+		if a.Name+".rnm" == s.cfg.DefaultModel || mf.DefaultModel == "" {
+			mf.DefaultModel = a.URL
+		}
+	}
+	b, err := json.MarshalIndent(mf, "", "  ")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+}
+
+func isCreditsFile(name string) bool {
+	n := strings.ToUpper(strings.TrimSuffix(name, path.Ext(name)))
+	return n == "README" || n == "LICENSES" || n == "LICENSE" || n == "CREDITS" || n == "SOURCES"
+}

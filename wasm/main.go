@@ -1,0 +1,227 @@
+//go:build js && wasm
+
+// Command wasm is the engine compiled to WebAssembly for the page's Web
+// Worker (web/worker.js). It registers globalThis.resnetGo with four
+// synchronous functions and then waits for calls:
+//
+//	load(bytes: Uint8Array)                        → {info} | {error, code}
+//	info()                                         → info | null
+//	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
+//	classifyRGBA(pix: Uint8Array, w, h, stride, k) → {top, ms, crop?} | {error, code}
+//
+// Calls run to completion on the worker's thread; the page stays responsive
+// because it is a worker. Errors are values, never exceptions: a Go panic
+// would end the instance and every later call with it.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"syscall/js"
+
+	"github.com/inbrowser-ai/resnet/engine"
+	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/engine/preprocess"
+)
+
+// state is the one loaded model and a scratch buffer that frames are copied
+// into, reused so that a webcam stream does not allocate 3.7 MB per frame.
+type state struct {
+	model   *engine.Model
+	scratch []byte
+}
+
+func main() {
+	s := &state{}
+	api := js.Global().Get("Object").New()
+	api.Set("load", js.FuncOf(s.guard(s.load)))
+	api.Set("info", js.FuncOf(s.guard(s.info)))
+	api.Set("classify", js.FuncOf(s.guard(s.classify)))
+	api.Set("classifyRGBA", js.FuncOf(s.guard(s.classifyRGBA)))
+	js.Global().Set("resnetGo", api)
+	select {} // keep the instance alive for callbacks
+}
+
+// codedError carries a short machine-readable code the worker can branch on
+// (e.g. "format": try the browser's decoder instead).
+type codedError struct {
+	code string
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+
+func errorValue(err error) map[string]any {
+	code := "error"
+	var ce *codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	return map[string]any{"error": err.Error(), "code": code}
+}
+
+func (s *state) guard(f func(args []js.Value) (any, error)) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (ret any) {
+		defer func() {
+			if p := recover(); p != nil {
+				ret = errorValue(&codedError{"internal", fmt.Errorf("internal error: %v", p)})
+			}
+		}()
+		v, err := f(args)
+		if err != nil {
+			return errorValue(err)
+		}
+		return v
+	}
+}
+
+// bytesArg copies a Uint8Array argument into Go memory: once per image or
+// frame, into dst when it is large enough.
+func bytesArg(args []js.Value, i int, dst []byte) ([]byte, error) {
+	if len(args) <= i || !isUint8Array(args[i]) {
+		return nil, &codedError{"argument", fmt.Errorf("argument %d must be a Uint8Array", i+1)}
+	}
+	n := args[i].Get("byteLength").Int()
+	if cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	dst = dst[:n]
+	js.CopyBytesToGo(dst, args[i])
+	return dst, nil
+}
+
+func isUint8Array(v js.Value) bool {
+	return v.Type() == js.TypeObject &&
+		(v.InstanceOf(js.Global().Get("Uint8Array")) || v.InstanceOf(js.Global().Get("Uint8ClampedArray")))
+}
+
+func intArg(args []js.Value, i int, name string, lo, hi int) (int, error) {
+	if len(args) <= i || args[i].Type() != js.TypeNumber {
+		return 0, &codedError{"argument", fmt.Errorf("%s must be a number", name)}
+	}
+	f := args[i].Float()
+	if f != float64(int(f)) || int(f) < lo || int(f) > hi {
+		return 0, &codedError{"argument", fmt.Errorf("%s = %v, want an integer in [%d, %d]", name, f, lo, hi)}
+	}
+	return int(f), nil
+}
+
+func (s *state) load(args []js.Value) (any, error) {
+	// The model must stay unmodified while in use (int8 weights are read in
+	// place), so it gets its own allocation, never the scratch buffer.
+	b, err := bytesArg(args, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The worker has verified the SHA-256 with WebCrypto before this call.
+	m, err := engine.Load(b, modelfile.Trusted)
+	if err != nil {
+		return nil, &codedError{"model", err}
+	}
+	s.model = m
+	return map[string]any{"info": infoValue(m.Info())}, nil
+}
+
+func (s *state) info(args []js.Value) (any, error) {
+	if s.model == nil {
+		return nil, nil
+	}
+	return infoValue(s.model.Info()), nil
+}
+
+func infoValue(in engine.Info) map[string]any {
+	return map[string]any{"name": in.Name, "depth": in.Depth, "classes": in.Classes, "bytes": in.Bytes, "quant": in.Quant}
+}
+
+var errNoModel = &codedError{"nomodel", errors.New("no model loaded")}
+
+func (s *state) classify(args []js.Value) (any, error) {
+	if s.model == nil {
+		return nil, errNoModel
+	}
+	b, err := bytesArg(args, 0, s.scratch)
+	if err != nil {
+		return nil, err
+	}
+	s.scratch = b
+	k, err := intArg(args, 1, "k", 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.model.ClassifyImage(b, k)
+	if err != nil {
+		if errors.Is(err, preprocess.ErrFormat) || errors.Is(err, image.ErrFormat) {
+			return nil, &codedError{"format", err}
+		}
+		return nil, &codedError{"image", err}
+	}
+	return resultValue(res), nil
+}
+
+func (s *state) classifyRGBA(args []js.Value) (any, error) {
+	if s.model == nil {
+		return nil, errNoModel
+	}
+	pix, err := bytesArg(args, 0, s.scratch)
+	if err != nil {
+		return nil, err
+	}
+	s.scratch = pix
+	w, err := intArg(args, 1, "width", 1, 1<<15)
+	if err != nil {
+		return nil, err
+	}
+	h, err := intArg(args, 2, "height", 1, 1<<15)
+	if err != nil {
+		return nil, err
+	}
+	stride, err := intArg(args, 3, "stride", 4*w, 1<<17)
+	if err != nil {
+		return nil, err
+	}
+	k, err := intArg(args, 4, "k", 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if len(pix) < stride*(h-1)+4*w {
+		return nil, &codedError{"argument", fmt.Errorf("%d bytes cannot hold a %d×%d frame with stride %d", len(pix), w, h, stride)}
+	}
+	res, err := s.model.ClassifyRGBA(pix, w, h, stride, k)
+	if err != nil {
+		return nil, &codedError{"image", err}
+	}
+	return resultValue(res), nil
+}
+
+func resultValue(r *engine.Result) map[string]any {
+	top := make([]any, len(r.Top))
+	for i, p := range r.Top {
+		top[i] = map[string]any{"index": p.Index, "label": p.Label, "prob": float64(p.Prob)}
+	}
+	ms := make(map[string]any, len(r.MS))
+	for k, v := range r.MS {
+		ms[k] = v
+	}
+	out := map[string]any{"top": top, "ms": ms}
+	if r.Crop != nil {
+		out["crop"] = cropValue(r.Crop)
+	}
+	return out
+}
+
+// cropValue packs an image as an ImageData-shaped object; rows are copied
+// out tightly so that the page can build an ImageData from it directly.
+func cropValue(img *image.RGBA) map[string]any {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	tight := img.Pix
+	if img.Stride != 4*w {
+		tight = make([]byte, 4*w*h)
+		for y := range h {
+			copy(tight[4*w*y:4*w*(y+1)], img.Pix[img.Stride*y:])
+		}
+	}
+	dst := js.Global().Get("Uint8ClampedArray").New(4 * w * h)
+	js.CopyBytesToJS(dst, tight[:4*w*h])
+	return map[string]any{"width": w, "height": h, "data": dst}
+}

@@ -1,0 +1,117 @@
+// Baseline measurements of the browser demo (not a test): page weight per
+// encoding, cold start, warm latency (median of 10) per model, and
+// preprocessing of a 12-megapixel photo and a 720p frame. Writes
+// artifacts/web/measurements.json.
+//
+//   node web/test/measure.mjs [model.rnm ...]   (default: the ResNet-50 in weights/)
+
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, basename } from 'node:path';
+import { startServer, launch, artifactsDir, PHOTOS, MODEL } from './harness.mjs';
+
+const models = process.argv.slice(2).length ? process.argv.slice(2) : [MODEL];
+const dir = mkdtempSync(join(tmpdir(), 'resnet-measure-'));
+for (const m of models) copyFileSync(m, join(dir, basename(m)));
+const big = join(dir, '12mp.jpg');
+execFileSync('convert', [join(PHOTOS, 'coffee.jpg'), '-resize', '4032x3024!', '-quality', '90', big]);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x) => Math.round(x * 10) / 10;
+
+function size(origin, path, enc) {
+  return new Promise((resolve, reject) => {
+    http.get(origin + path, { headers: enc ? { 'accept-encoding': enc } : {} }, (res) => {
+      let n = 0;
+      res.on('data', (d) => (n += d.length));
+      res.on('end', () => resolve({ bytes: n, encoding: res.headers['content-encoding'] || 'identity' }));
+    }).on('error', reject);
+  });
+}
+
+const srv = await startServer(['-models', dir, '-q', '-default', basename(models[0])]);
+const out = { models: {}, weight: {} };
+try {
+  const mf = JSON.parse(await new Promise((r) => http.get(srv.origin + '/manifest.json', (res) => { let s = ''; res.on('data', (d) => (s += d)); res.on('end', () => r(s)); })));
+  await new Promise((r) => setTimeout(r, 200));
+  const js = ['/app.js', '/resnet.js', '/worker.js', '/loader.js', '/inputs.js', '/camera.js', '/results.js', mf.wasmExec];
+  const parts = { wasm: [mf.wasm.url], js, css: ['/style.css'], html: ['/'], model: [mf.defaultModel] };
+  // Compression of the model happens in the background at start: wait for it.
+  for (let i = 0; i < 60 && (await size(srv.origin, mf.defaultModel, 'gzip')).encoding === 'identity'; i++) await new Promise((r) => setTimeout(r, 1000));
+  for (const [k, urls] of Object.entries(parts)) {
+    const w = { identity: 0, gzip: 0, br: 0 };
+    for (const u of urls) {
+      w.identity += (await size(srv.origin, u, '')).bytes;
+      w.gzip += (await size(srv.origin, u, 'gzip')).bytes;
+      w.br += (await size(srv.origin, u, 'br, gzip')).bytes;
+    }
+    out.weight[k] = w;
+  }
+
+  const b = await launch();
+  try {
+    const page = b.ctx.pages()[0];
+    const coldStart = async () => {
+      await page.goto(`${srv.origin}/`);
+      return page.evaluate(async () => {
+        const blob = await (await fetch('/samples/coffee.jpg')).blob();
+        await window.resnet.ready;
+        const ready = performance.now();
+        const r = await window.resnet.classify(blob);
+        return { ready: ready, firstTop5: performance.now(), top1: r.top[0].label, timings: r.timings };
+      });
+    };
+    out.coldStart = { emptyCache: await coldStart(), cached: await coldStart() };
+
+    for (const m of models) {
+      const name = basename(m);
+      const r = await page.evaluate(async (url) => {
+        await window.resnet.loadModel(url);
+        const blob = await (await fetch('/samples/coffee.jpg')).blob();
+        await window.resnet.classify(blob); // first run, not counted
+        const runs = [];
+        for (let i = 0; i < 10; i++) runs.push((await window.resnet.classify(blob)).timings);
+        return runs;
+      }, `/models/${name}`);
+      out.models[name] = {
+        runs: r.length,
+        inference: round(median(r.map((t) => t.inference))),
+        total: round(median(r.map((t) => t.roundtrip))),
+      };
+    }
+
+    // Preprocessing: the Go path for a 12 MP JPEG, the frame path for 720p.
+    const bigB64 = readFileSync(big).toString('base64');
+    out.preprocess = await page.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const blob = new Blob([bytes], { type: 'image/jpeg' });
+      const photo = [];
+      for (let i = 0; i < 3; i++) photo.push((await window.resnet.classify(blob)).timings);
+      const bmp = await createImageBitmap(await (await fetch('/samples/coffee.jpg')).blob(), { resizeWidth: 1280, resizeHeight: 720 });
+      const c = new OffscreenCanvas(1280, 720).getContext('2d');
+      c.drawImage(bmp, 0, 0);
+      const frame = c.getImageData(0, 0, 1280, 720);
+      const frames = [];
+      for (let i = 0; i < 5; i++) frames.push((await window.resnet.classify(frame)).timings);
+      return { photo, frames };
+    }, bigB64);
+    const pick = (xs, k) => round(median(xs.map((t) => t[k] ?? 0)));
+    out.preprocess = {
+      photo12MP: { decode: pick(out.preprocess.photo, 'decode'), preprocess: pick(out.preprocess.photo, 'preprocess') },
+      frame720p: { convert: pick(out.preprocess.frames, 'decode'), preprocess: pick(out.preprocess.frames, 'preprocess') },
+    };
+  } finally {
+    await b.close();
+  }
+} finally {
+  await srv.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+const path = join(artifactsDir(), 'measurements.json');
+writeFileSync(path, JSON.stringify(out, null, 2));
+console.log(JSON.stringify(out, null, 2));
