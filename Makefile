@@ -42,7 +42,7 @@ test: vet test-go test-fuzz test-web edge-test
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./wasm ./edge
+	GOOS=js GOARCH=wasm go vet ./wasm ./engine/...
 
 # RESNET_REQUIRE_WEIGHTS makes tests that use the default model fail, not
 # skip, when it is missing.
