@@ -106,16 +106,7 @@ func (m *Model) Meta() *modelfile.Meta { return m.net.Meta }
 func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 	t0 := time.Now()
 	img, err := preprocess.Decode(data, m.maxPixels)
-	if err != nil {
-		return nil, err
-	}
-	r, err := m.classify(img, k)
-	if err != nil {
-		return nil, err
-	}
-	r.MS["decode"] = ms(t0) - r.MS["total"]
-	r.MS["total"] = ms(t0)
-	return r, nil
+	return m.classifyDecoded(t0, img, err, k)
 }
 
 // ClassifyRGBA classifies a w×h RGBA frame (webcam, canvas): stride is the
@@ -123,6 +114,12 @@ func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 func (m *Model) ClassifyRGBA(pix []byte, w, h, stride, k int) (*Result, error) {
 	t0 := time.Now()
 	img, err := preprocess.FromRGBA(pix, w, h, stride)
+	return m.classifyDecoded(t0, img, err, k)
+}
+
+// classifyDecoded finishes either entry point: everything from t0 until
+// the pixels were ready counts as "decode".
+func (m *Model) classifyDecoded(t0 time.Time, img *image.RGBA, err error, k int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
