@@ -37,7 +37,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-test: vet test-go test-fuzz test-web edge-test
+test: vet test-go test-kernels test-fuzz test-web edge-test
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -63,6 +63,27 @@ test-fuzz:
 		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
 		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg; \
 	done
+
+# The WebAssembly SIMD kernels (engine/kernels/wasm/*.wat) and their twin
+# tests, in Node and in Chromium. wabt ≥ 1.0.32 enables SIMD by default.
+KERNELS_OUT := build/kernels
+KERNELS_EXEC := node --stack-size=8192 $(CURDIR)/engine/kernels/wasm/run_go_test.mjs
+
+.PHONY: kernels test-kernels bench-kernels
+kernels: $(KERNELS_OUT)/kernels.wasm $(KERNELS_OUT)/forwarder.wasm
+$(KERNELS_OUT)/%.wasm: engine/kernels/wasm/%.wat
+	@mkdir -p $(KERNELS_OUT)
+	wat2wasm --debug-names $< -o $@
+
+test-kernels: kernels node_modules
+	GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
+	RESNET_KERNELS=generic GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
+	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
+	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test
+
+bench-kernels: kernels node_modules
+	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
+	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'Gemm|Forward|Call' -test.benchtime 5x
 
 bench: weights
 	go test -run '^$$' -bench Forward -benchtime 5x -count 1 ./tools/convert/encode/

@@ -8,7 +8,33 @@
 // eight requests arriving together would hold eight models' worth of memory
 // (well over the 128 MB per isolate) for no gain in throughput. With the gate,
 // requests wait their turn in JavaScript, costing only their bodies.
+//
+// It also gives every Go instance the WebAssembly SIMD kernels: the engine
+// imports them (module "kernels", engine/kernels/kernels_wasm.go), and the
+// glue's `new Go()` knows nothing of them, so Go is wrapped below.
 import worker from "./build/worker.mjs";
+import { attachKernelModules } from "./build/loader.mjs";
+// workerd (and wrangler's bundle) import .wasm files as compiled
+// WebAssembly.Module objects: compiling bytes at run time is forbidden.
+import forwarder from "./build/forwarder.wasm";
+import kernels from "./build/kernels.wasm";
+
+// worker.mjs imports wasm_exec.js, which sets globalThis.Go; imports are
+// evaluated before this module's body, so Go exists here. The glue calls
+// `new Go()` per request through the global, so replacing it here reaches
+// every instance. attachKernelModules adds the "kernels" imports to
+// go.importObject, which the glue spreads into the instance's imports; the
+// kernel module is instantiated on the instance's memory when Go starts.
+if (typeof globalThis.Go !== "function") {
+  throw new Error("entry.mjs: wasm_exec.js did not define globalThis.Go");
+}
+const BaseGo = globalThis.Go;
+globalThis.Go = class extends BaseGo {
+  constructor() {
+    super();
+    attachKernelModules(this, { forwarder, kernels });
+  }
+};
 
 const DEFAULT_INSTANCES = 1;
 // A request that has not answered after this long is treated as lost (a Go

@@ -73,6 +73,7 @@ or over the pixel limit.
 `
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(kernelsHeader, kernelsName())
 	switch r.URL.Path {
 	case "/":
 		if !allow(w, r, http.MethodGet, http.MethodHead) {

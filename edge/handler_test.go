@@ -70,6 +70,10 @@ func TestRoutes(t *testing.T) {
 			if c.status >= 400 {
 				jsonError(t, rec)
 			}
+			// Natively the engine runs its pure-Go twins, and says so.
+			if got := rec.Header().Get(kernelsHeader); got != "go" {
+				t.Fatalf("%s %q, want \"go\"", kernelsHeader, got)
+			}
 		})
 	}
 	if loads != 0 {

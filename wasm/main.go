@@ -9,6 +9,9 @@
 //	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
 //	classifyRGBA(pix: Uint8Array, w, h, stride, k) → {top, ms, crop?} | {error, code}
 //
+// info is {name, depth, classes, bytes, quant, kernels}; kernels is "simd"
+// or "go" (see infoValue).
+//
 // Calls run to completion on the worker's thread; the page stays responsive
 // because it is a worker. Errors are values, never exceptions: a Go panic
 // would end the instance and every later call with it.
@@ -21,6 +24,7 @@ import (
 	"syscall/js"
 
 	"github.com/inbrowser-ai/resnet/engine"
+	"github.com/inbrowser-ai/resnet/engine/kernels"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
 	"github.com/inbrowser-ai/resnet/engine/preprocess"
 )
@@ -130,8 +134,19 @@ func (s *state) info(args []js.Value) (any, error) {
 	return infoValue(s.model.Info()), nil
 }
 
+// infoValue is the model info plus which kernels run it: "simd" when the
+// host linked the WebAssembly SIMD module, else "go" (the pure-Go twins).
+// Go's own answer, not the host's intent, so a loader that fails to link
+// shows up on the page.
 func infoValue(in engine.Info) map[string]any {
-	return map[string]any{"name": in.Name, "depth": in.Depth, "classes": in.Classes, "bytes": in.Bytes, "quant": in.Quant}
+	return map[string]any{"name": in.Name, "depth": in.Depth, "classes": in.Classes, "bytes": in.Bytes, "quant": in.Quant, "kernels": kernelsName()}
+}
+
+func kernelsName() string {
+	if kernels.SIMD() {
+		return "simd"
+	}
+	return "go"
 }
 
 var errNoModel = &codedError{"nomodel", errors.New("no model loaded")}

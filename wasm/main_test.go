@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -70,4 +71,17 @@ func TestPanicBecomesError(t *testing.T) {
 	s := &state{}
 	v := js.ValueOf(s.guard(func([]js.Value) (any, error) { panic("boom") })(js.Undefined(), nil))
 	wantError(t, v, "internal", "boom")
+}
+
+// TestKernelsReported checks that the info names the kernels the host linked:
+// engine/kernels/wasm/run_go_test.mjs (this package's -exec) says which in
+// RESNET_KERNELS_EXPECT; Go's own runner links nothing.
+func TestKernelsReported(t *testing.T) {
+	want := "go"
+	if os.Getenv("RESNET_KERNELS_EXPECT") == "simd" {
+		want = "simd"
+	}
+	if got := kernelsName(); got != want {
+		t.Errorf("kernels %q, want %q (RESNET_KERNELS_EXPECT=%q)", got, want, os.Getenv("RESNET_KERNELS_EXPECT"))
+	}
 }

@@ -51,6 +51,7 @@ function showInfo(info) {
   $('mi-classes').textContent = String(info.classes);
   $('mi-size').textContent = formatBytes(info.bytes);
   $('mi-quant').textContent = info.quant === 'int8' ? 'int8 per channel' : info.quant;
+  $('mi-kernels').textContent = info.kernels === 'simd' ? 'WebAssembly SIMD' : 'pure Go';
   $('model-info').hidden = false;
 }
 
@@ -182,7 +183,16 @@ async function main() {
     document.body.dataset.ready = 'error';
     return;
   }
-  engine = new Engine(manifest);
+  // ?kernels=go runs the pure-Go kernels even where WebAssembly SIMD is
+  // available (to compare the two, or to benchmark); ?kernels=simd insists.
+  const kernelMode = new URLSearchParams(location.search).get('kernels') || 'auto';
+  try {
+    engine = new Engine(manifest, { kernels: kernelMode });
+  } catch (e) {
+    showLoadError(`Cannot start: ${e.message} (the ?kernels= parameter of this page's address).`);
+    document.body.dataset.ready = 'error';
+    return;
+  }
   engine.addEventListener('progress', onProgress);
 
   const api = {

@@ -3,9 +3,17 @@
 // an ImageBitmap for elements and frames, pixels for ImageData). It is also
 // window.resnet: {ready, classify(input), loadModel(url)} (DESIGN.md).
 
+// KERNEL_MODES are the values of the page's ?kernels= switch: 'auto' (the
+// WebAssembly SIMD kernels where the browser has SIMD, else pure Go), 'go'
+// (always the pure-Go twins: comparisons, benchmarks) or 'simd' (fail
+// rather than fall back).
+export const KERNEL_MODES = ['auto', 'go', 'simd'];
+
 export class Engine extends EventTarget {
-  constructor(manifest) {
+  constructor(manifest, { kernels = 'auto' } = {}) {
     super();
+    if (!KERNEL_MODES.includes(kernels)) throw new TypeError(`kernels must be one of ${KERNEL_MODES.join(', ')}, not ${JSON.stringify(kernels)}`);
+    this.kernelMode = kernels;
     this.manifest = manifest;
     this.worker = null;
     this.nextId = 1;
@@ -36,7 +44,8 @@ export class Engine extends EventTarget {
       this.#failAll(new Error(`The classifier worker failed: ${ev.message || 'it could not start'}`));
     };
     const abs = (u) => u && new URL(u, location.href).href;
-    const r = await this.#call({ op: 'init', wasm, wasmExec: abs(wasmExec), kernels: abs(kernels) });
+    const k = kernels && { ...kernels, loader: abs(kernels.loader) };
+    const r = await this.#call({ op: 'init', wasm, wasmExec: abs(wasmExec), kernels: k, mode: this.kernelMode });
     this.startup.wasm = r;
     return r;
   }

@@ -38,7 +38,12 @@ function closeBitmap(msg) {
   if (msg && msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();
 }
 
-async function init({ wasm, wasmExec, kernels }) {
+// init starts the engine: wasm_exec.js, the engine's wasm and — unless the
+// build is -tags purego — the kernel modules it imports (engine/kernels/wasm:
+// the loader links the WebAssembly SIMD kernels on Go's memory, or, with
+// kernels: null, lets Go run its pure-Go twins). mode: 'auto' (SIMD where
+// the browser has it), 'go' (force the twins) or 'simd' (fail without it).
+async function init({ wasm, wasmExec, kernels, mode = 'auto' }) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
     throw new LoadError('This browser cannot run WebAssembly, which the classifier needs.', 'no-wasm');
   }
@@ -46,22 +51,34 @@ async function init({ wasm, wasmExec, kernels }) {
   const ms = {};
   let t = performance.now();
   await import(wasmExec); // defines globalThis.Go
-  let bytes = await cachedBytes(wasm.sha256);
-  const fromCache = !!bytes;
-  if (!bytes) {
-    ({ bytes } = await download(wasm.url, { expect: wasm.bytes, onProgress: (l, n) => progress('wasm', l, n) }));
-    if ((await sha256(bytes)) !== wasm.sha256) {
-      throw new LoadError('The WebAssembly file does not match its published hash (stale or corrupted download). Reload the page.', 'wasm-checksum');
+  let loader = null;
+  if (kernels) {
+    try {
+      loader = await import(kernels.loader);
+    } catch (e) {
+      throw new LoadError(`The WebAssembly kernel loader failed to load: ${e.message}`, 'missing');
     }
-    await storeBytes(wasm.sha256, bytes, 'application/wasm');
   }
+  const simd = !!loader && mode !== 'go' && loader.simdSupported();
+  if (mode === 'simd' && !simd) {
+    throw new LoadError('This browser has no WebAssembly SIMD, which ?kernels=simd asks for.', 'no-simd');
+  }
+  // The kernel modules are small (a few kB): no progress events for them.
+  const [main, fwd, kern] = await Promise.all([
+    cachedAsset(wasm, 'The WebAssembly file', (l, n) => progress('wasm', l, n)),
+    loader && cachedAsset(kernels.forwarder, 'The kernel forwarder'),
+    simd && cachedAsset(kernels.kernels, 'The SIMD kernel module'),
+  ]);
   ms.download = performance.now() - t;
   t = performance.now();
   go = new self.Go();
   let instance;
   try {
-    const module = await WebAssembly.compile(bytes);
-    await provideKernels(module, go.importObject, kernels);
+    const module = await WebAssembly.compile(main.bytes);
+    if (WebAssembly.Module.imports(module).some((i) => i.module === 'kernels')) {
+      if (!loader) throw new LoadError('The WebAssembly kernels are missing on the server (run `make wasm`).', 'missing');
+      await loader.attachKernels(go, { forwarder: fwd.bytes, kernels: simd ? kern.bytes : null });
+    }
     instance = await WebAssembly.instantiate(module, go.importObject);
   } catch (e) {
     if (e instanceof LoadError) throw e;
@@ -73,27 +90,20 @@ async function init({ wasm, wasmExec, kernels }) {
   exited = null;
   go.run(instance).then(() => { exited = 'The engine stopped unexpectedly. Reload the page.'; });
   if (!self.resnetGo) throw new LoadError('The WebAssembly module did not start.', 'compile');
-  return { ms, fromCache, bytes: bytes.length };
+  return { ms, fromCache: main.fromCache, bytes: main.bytes.length, simd };
 }
 
-// provideKernels satisfies the engine's imports from the module "kernels"
-// (engine/kernels/kernels_wasm.go: the WebAssembly SIMD kernels). With a
-// loader listed in the manifest, its kernelImports(module, importObject)
-// supplies them; without one, link() answers 0 and the engine runs its
-// pure-Go twins, so the page works either way.
-async function provideKernels(module, importObject, loaderURL) {
-  const wanted = WebAssembly.Module.imports(module).filter((i) => i.module === 'kernels');
-  if (!wanted.length) return;
-  if (loaderURL) {
-    const loader = await import(loaderURL);
-    importObject.kernels = await loader.kernelImports(module, importObject);
-    return;
+// cachedAsset returns a manifest entry's bytes from the cache, keyed by its
+// content hash, or downloads, verifies and stores them.
+async function cachedAsset(asset, what, onProgress) {
+  let bytes = await cachedBytes(asset.sha256);
+  if (bytes) return { bytes, fromCache: true };
+  ({ bytes } = await download(asset.url, { expect: asset.bytes, onProgress }));
+  if ((await sha256(bytes)) !== asset.sha256) {
+    throw new LoadError(`${what} does not match its published hash (stale or corrupted download). Reload the page.`, 'wasm-checksum');
   }
-  const stubs = {};
-  for (const { name } of wanted) {
-    stubs[name] = name === 'link' ? () => 0 : () => { throw new Error(`kernel ${name} called but not linked`); };
-  }
-  importObject.kernels = stubs;
+  await storeBytes(asset.sha256, bytes, 'application/wasm');
+  return { bytes, fromCache: false };
 }
 
 function api() {

@@ -2,8 +2,10 @@ package main
 
 import "net/http"
 
-// csp allows exactly what the page does: its own scripts and worker, the
-// WebAssembly compile ('wasm-unsafe-eval', not 'unsafe-eval'), images from
+// csp allows exactly what the page does: its own scripts and worker (and
+// the worker's import() of wasm_exec.js and the kernels' loader.mjs, both
+// same-origin), the WebAssembly compile of the engine and its SIMD kernel
+// modules ('wasm-unsafe-eval', not 'unsafe-eval'), images from
 // itself or from blob:/data: URLs it makes from local files, the camera
 // stream, and fetches to itself or to https: (the image URL field and
 // ?model=URL). No inline script or style, no frames, no forms, no plugins;

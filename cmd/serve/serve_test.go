@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,18 +23,21 @@ func fixture(t *testing.T) (*site, map[string][]byte) {
 	t.Helper()
 	root := t.TempDir()
 	files := map[string][]byte{
-		"web/index.html":     []byte("<!doctype html><title>t</title>" + strings.Repeat("<p>hello</p>", 200)),
-		"web/app.js":         []byte(strings.Repeat("console.log('x');\n", 200)),
-		"web/.secret":        []byte("hidden"),
-		"web/.git/config":    []byte("hidden too"),
-		"build/resnet.wasm":  append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{0}, 4096)...),
-		"build/wasm_exec.js": []byte(strings.Repeat("// go\n", 100)),
-		"models/tiny.rnm":    modelBytes(256),
-		"models/cache/a.tgz": []byte("download cache"),
-		"models/notes.json":  []byte("{}"),
-		"photos/cat.jpg":     {0xff, 0xd8, 0xff, 0xd9},
-		"photos/README.md":   []byte("# credits"),
-		"outside.txt":        []byte("must not be served"),
+		"web/index.html":               []byte("<!doctype html><title>t</title>" + strings.Repeat("<p>hello</p>", 200)),
+		"web/app.js":                   []byte(strings.Repeat("console.log('x');\n", 200)),
+		"web/.secret":                  []byte("hidden"),
+		"web/.git/config":              []byte("hidden too"),
+		"build/resnet.wasm":            append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{0}, 4096)...),
+		"build/wasm_exec.js":           []byte(strings.Repeat("// go\n", 100)),
+		"build/kernels/loader.mjs":     []byte("export function attachKernels() {}\n"),
+		"build/kernels/forwarder.wasm": []byte("\x00asm\x01\x00\x00\x00forwarder"),
+		"build/kernels/kernels.wasm":   []byte("\x00asm\x01\x00\x00\x00kernels"),
+		"models/tiny.rnm":              modelBytes(256),
+		"models/cache/a.tgz":           []byte("download cache"),
+		"models/notes.json":            []byte("{}"),
+		"photos/cat.jpg":               {0xff, 0xd8, 0xff, 0xd9},
+		"photos/README.md":             []byte("# credits"),
+		"outside.txt":                  []byte("must not be served"),
 	}
 	for name, b := range files {
 		p := filepath.Join(root, name)
@@ -95,6 +100,11 @@ func TestContentTypes(t *testing.T) {
 		"/manifest.json":     "application/json",
 		"/wasm/wasm_exec.js": "text/javascript; charset=utf-8",
 		"/samples/README.md": "text/markdown; charset=utf-8",
+		// The worker imports the loader as a module and compiles the kernels:
+		// both refuse any other type.
+		"/wasm/kernels/loader.mjs":     "text/javascript; charset=utf-8",
+		"/wasm/kernels/kernels.wasm":   "application/wasm",
+		"/wasm/kernels/forwarder.wasm": "application/wasm",
 	} {
 		r := get(t, s, url)
 		if r.StatusCode != 200 || r.Header.Get("Content-Type") != want {
@@ -239,6 +249,53 @@ func TestManifest(t *testing.T) {
 	}
 	if mf.Wasm.Bytes != int64(len(files["build/resnet.wasm"])) || len(mf.Missing) != 0 {
 		t.Errorf("wasm %+v missing %v", mf.Wasm, mf.Missing)
+	}
+}
+
+// The kernel modules are listed with the hash of their bytes (the worker's
+// cache key) under URLs that are immutable for that version.
+func TestManifestKernels(t *testing.T) {
+	s, files := fixture(t)
+	var mf manifest
+	if err := json.Unmarshal(body(t, get(t, s, "/manifest.json")), &mf); err != nil {
+		t.Fatal(err)
+	}
+	k := mf.Kernels
+	if k == nil || k.Forwarder == nil || k.Kernels == nil {
+		t.Fatalf("kernels %+v", k)
+	}
+	if !strings.HasPrefix(k.Loader, "/wasm/kernels/loader.mjs?v=") {
+		t.Errorf("loader URL %q", k.Loader)
+	}
+	for _, c := range []struct {
+		a    *asset
+		file string
+	}{{k.Forwarder, "build/kernels/forwarder.wasm"}, {k.Kernels, "build/kernels/kernels.wasm"}} {
+		sum := sha256.Sum256(files[c.file])
+		if c.a.SHA256 != hex.EncodeToString(sum[:]) || c.a.Bytes != int64(len(files[c.file])) {
+			t.Errorf("%s: %+v, want sha256 %x and %d bytes", c.file, c.a, sum, len(files[c.file]))
+		}
+		r := get(t, s, c.a.URL)
+		if !bytes.Equal(body(t, r), files[c.file]) || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: %s did not serve the file as immutable (%q)", c.file, c.a.URL, r.Header.Get("Cache-Control"))
+		}
+	}
+	if r := get(t, s, k.Loader); r.Header.Get("Cross-Origin-Resource-Policy") != "same-origin" {
+		t.Errorf("loader: CORP %q; a cross-origin-isolated worker must be allowed to import it", r.Header.Get("Cross-Origin-Resource-Policy"))
+	}
+}
+
+func TestManifestSaysKernelsAreMissing(t *testing.T) {
+	s, _ := fixture(t)
+	if err := os.Remove(filepath.Join(s.mounts[0].dir, "kernels", "kernels.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	var mf manifest
+	if err := json.Unmarshal(body(t, get(t, s, "/manifest.json")), &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.Kernels != nil || len(mf.Missing) != 1 || !strings.Contains(mf.Missing[0], "kernels") {
+		t.Errorf("kernels %+v missing %v, want the kernels reported missing", mf.Kernels, mf.Missing)
 	}
 }
 

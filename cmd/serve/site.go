@@ -146,7 +146,7 @@ func (s *site) warm() {
 type manifest struct {
 	Wasm         *asset   `json:"wasm,omitempty"`
 	WasmExec     string   `json:"wasmExec,omitempty"`
-	Kernels      string   `json:"kernels,omitempty"` // loader of the SIMD kernel module, if built
+	Kernels      *kernels `json:"kernels,omitempty"`
 	Models       []asset  `json:"models"`
 	DefaultModel string   `json:"defaultModel,omitempty"`
 	Samples      []sample `json:"samples"`
@@ -160,6 +160,18 @@ type asset struct {
 	SHA256 string `json:"sha256"`
 	Bytes  int64  `json:"bytes"`
 }
+
+// kernels are the WebAssembly SIMD kernels (engine/kernels/wasm) as the
+// page loads them: the loader module, imported by the worker, and the two
+// modules it links, fetched and cached by content hash like the main wasm.
+type kernels struct {
+	Loader    string `json:"loader"`
+	Forwarder *asset `json:"forwarder"`
+	Kernels   *asset `json:"kernels"`
+}
+
+// kernelsDir is where the build puts them, under the /wasm/ mount.
+const kernelsDir = "kernels/"
 
 type sample struct {
 	Name string `json:"name"`
@@ -188,10 +200,6 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 				if e, err := s.files.get(m, name); err == nil {
 					mf.WasmExec = e.versionedURL(m.prefix + name)
 				}
-			case m.prefix == "/wasm/" && name == "kernels.mjs":
-				if e, err := s.files.get(m, name); err == nil {
-					mf.Kernels = e.versionedURL(m.prefix + name)
-				}
 			case m.prefix == "/models/" && path.Ext(name) == ".rnm":
 				if e, err := s.files.get(m, name); err == nil && e.modelSum != "" {
 					// The key the worker caches a model under is the checksum in
@@ -206,8 +214,15 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	for _, m := range s.mounts {
+		if m.prefix == "/wasm/" {
+			mf.Kernels = s.kernels(m)
+		}
+	}
 	if mf.Wasm == nil || mf.WasmExec == "" {
 		mf.Missing = append(mf.Missing, "wasm (run `make wasm`)")
+	} else if mf.Kernels == nil {
+		mf.Missing = append(mf.Missing, "WebAssembly kernels (run `make wasm`)")
 	}
 	if len(mf.Models) == 0 {
 		mf.Missing = append(mf.Missing, "model (run `make weights`)")
@@ -234,4 +249,26 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 func isCreditsFile(name string) bool {
 	n := strings.ToUpper(strings.TrimSuffix(name, path.Ext(name)))
 	return n == "README" || n == "LICENSES" || n == "LICENSE" || n == "CREDITS" || n == "SOURCES"
+}
+
+// kernels lists the kernel files under m, or nil unless all three exist.
+func (s *site) kernels(m mount) *kernels {
+	get := func(name string) (*entry, string) {
+		e, err := s.files.get(m, kernelsDir+name)
+		if err != nil {
+			return nil, ""
+		}
+		return e, e.versionedURL(m.prefix + kernelsDir + name)
+	}
+	loader, loaderURL := get("loader.mjs")
+	fwd, fwdURL := get("forwarder.wasm")
+	kern, kernURL := get("kernels.wasm")
+	if loader == nil || fwd == nil || kern == nil {
+		return nil
+	}
+	return &kernels{
+		Loader:    loaderURL,
+		Forwarder: &asset{Name: "forwarder.wasm", URL: fwdURL, SHA256: fwd.sha256, Bytes: fwd.size},
+		Kernels:   &asset{Name: "kernels.wasm", URL: kernURL, SHA256: kern.sha256, Bytes: kern.size},
+	}
 }

@@ -91,6 +91,9 @@ function checkReport(name, res, cli) {
   for (const key of ["total", "load"]) {
     assert.equal(typeof rep.ms[key], "number", `${name}: ms.${key} missing in ${res.text}`);
   }
+  // workerd has WebAssembly SIMD: entry.mjs must have linked the kernels
+  // into this request's Go instance (the engine's own answer).
+  assert.equal(res.headers.get("x-kernels"), "simd", `${name}: X-Kernels`);
   const mem = Number(res.headers.get("x-wasm-memory-bytes"));
   assert.ok(mem > 0, `${name}: no X-Wasm-Memory-Bytes header`);
   memory.push(mem);
@@ -102,6 +105,7 @@ test("usage and health", async () => {
   assert.match(await usage.text(), /POST \/classify/);
   const health = await fetch(`${worker.url}/healthz`);
   assert.equal(health.status, 200);
+  assert.equal(health.headers.get("x-kernels"), "simd", "X-Kernels on /healthz");
   const wrong = await fetch(`${worker.url}/classify`);
   assert.equal(wrong.status, 405);
   assert.match((await wrong.json()).error, /not allowed/);

@@ -31,9 +31,16 @@ func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 // GemmU8S8 computes C = A·Wᵀ with its epilogue, where A is M rows of Kp
 // unsigned 8-bit activations (row stride lda, Kp even) and W is N output
 // channels packed O8K2 with the same Kp. ws is scratch space of at least
-// WorkspaceU8S8(kp) elements. Integer accumulation is exact, so every
-// implementation of this kernel must agree bit for bit.
+// WorkspaceU8S8(kp) elements (the SIMD kernel needs none). Integer
+// accumulation is exact, so every implementation of this kernel must agree
+// bit for bit.
 func GemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+	gemmU8S8(out, ldo, a, lda, m, kp, w, n, ep, ws)
+}
+
+// gemmU8S8Generic is GemmU8S8 in pure Go, in its own function so that a
+// faster version can stand in for it (kernels_wasm.go).
+func gemmU8S8Generic(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
 	panelSize := PanelN * kp
 	wide := ws[:WorkspaceU8S8(kp)]
 	for p := 0; p*PanelN < n; p++ {
@@ -143,6 +150,10 @@ func storeI32(out []float32, ldo, m, n0, nn int, acc *[PanelN]int32, ep *Epilogu
 // float32 (row stride lda) and W is N output channels packed O8K1.
 // Implementations may sum in different orders: compare with a tolerance.
 func GemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
+	gemmF32(out, ldo, a, lda, m, k, w, n, ep)
+}
+
+func gemmF32Generic(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
 	panelSize := PanelN * k
 	for p := 0; p*PanelN < n; p++ {
 		panel := w[p*panelSize : (p+1)*panelSize]

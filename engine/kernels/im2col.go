@@ -7,6 +7,12 @@ package kernels
 // zero point for quantised activations). Columns past k·k·c are set to 0;
 // their weights are zero.
 func Im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
+	if !im2col(dst, lda, src, h, w, c, k, stride, pad, fill) {
+		im2colGeneric(dst, lda, src, h, w, c, k, stride, pad, fill)
+	}
+}
+
+func im2colGeneric[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
 	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
 	kc := k * c
 	for oy := range oh {

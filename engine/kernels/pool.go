@@ -5,6 +5,14 @@ package kernels
 // always holds at least one real pixel.
 func MaxPool3x3s2(dst, src []float32, h, w, c int) (oh, ow int) {
 	oh, ow = (h+2-3)/2+1, (w+2-3)/2+1
+	if !maxPool3x3s2(dst, src, h, w, c) {
+		maxPool3x3s2Generic(dst, src, h, w, c)
+	}
+	return oh, ow
+}
+
+func maxPool3x3s2Generic(dst, src []float32, h, w, c int) {
+	oh, ow := (h+2-3)/2+1, (w+2-3)/2+1
 	for oy := range oh {
 		y0, y1 := max(0, 2*oy-1), min(h, 2*oy+2)
 		for ox := range ow {
@@ -21,7 +29,6 @@ func MaxPool3x3s2(dst, src []float32, h, w, c int) (oh, ow int) {
 			}
 		}
 	}
-	return oh, ow
 }
 
 // GlobalAvgPool averages an HWC tensor over its pixels into dst[c].

@@ -6,19 +6,21 @@ package kernels
 // zero point 128.
 
 // MaxF32 returns the largest element of x (0 for an empty or all-negative x).
-func MaxF32(x []float32) float32 {
-	var m float32
-	for _, v := range x {
-		m = max(m, v)
-	}
-	return m
-}
+func MaxF32(x []float32) float32 { return maxF32(x, false) }
 
 // MaxAbsF32 returns the largest |x|.
-func MaxAbsF32(x []float32) float32 {
+func MaxAbsF32(x []float32) float32 { return maxF32(x, true) }
+
+func maxF32Generic(x []float32, abs bool) float32 {
 	var m float32
+	if abs {
+		for _, v := range x {
+			m = max(m, v, -v)
+		}
+		return m
+	}
 	for _, v := range x {
-		m = max(m, v, -v)
+		m = max(m, v)
 	}
 	return m
 }
@@ -29,6 +31,10 @@ func MaxAbsF32(x []float32) float32 {
 // WebAssembly's f32x4.mul, f32x4.add, i32x4.trunc_sat_f32x4_s sequence gives
 // the same bytes.
 func QuantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
+	quantizeU8(dst, src, inv, zeroPoint)
+}
+
+func quantizeU8Generic(dst []uint8, src []float32, inv float32, zeroPoint int32) {
 	bias := float32(zeroPoint) + 0.5
 	for i, x := range src {
 		v := float32(x*inv) + bias

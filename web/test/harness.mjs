@@ -111,9 +111,10 @@ export async function launch({ args = [], permissions, viewport = { width: 1280,
   return { ctx, close };
 }
 
-// openDemo opens the page and waits for the model to be ready.
-export async function openDemo(ctx, url, { timeout = 120000 } = {}) {
-  const page = ctx.pages()[0] || (await ctx.newPage());
+// openDemo opens the page (in the context's first tab, or in page) and
+// waits for the model to be ready.
+export async function openDemo(ctx, url, { timeout = 120000, page: tab } = {}) {
+  const page = tab || ctx.pages()[0] || (await ctx.newPage());
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));

@@ -1,9 +1,12 @@
 // Baseline measurements of the browser demo (not a test): page weight per
 // encoding, cold start, warm latency (median of 10) per model, and
 // preprocessing of a 12-megapixel photo and a 720p frame. Writes
-// artifacts/web/measurements.json.
+// artifacts/web/measurements.json (measurements-$KERNELS.json with KERNELS).
 //
 //   node web/test/measure.mjs [model.rnm ...]   (default: the ResNet-50 in weights/)
+//
+// KERNELS=go measures the pure-Go kernels (the page's ?kernels=go); the
+// default is the page's own choice (WebAssembly SIMD in Chromium).
 
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import { join, basename } from 'node:path';
 import { startServer, launch, artifactsDir, PHOTOS, MODEL } from './harness.mjs';
 
 const models = process.argv.slice(2).length ? process.argv.slice(2) : [MODEL];
+const query = process.env.KERNELS ? `?kernels=${encodeURIComponent(process.env.KERNELS)}` : '';
 const dir = mkdtempSync(join(tmpdir(), 'resnet-measure-'));
 for (const m of models) copyFileSync(m, join(dir, basename(m)));
 const big = join(dir, '12mp.jpg');
@@ -40,7 +44,8 @@ try {
   const mf = JSON.parse(await new Promise((r) => http.get(srv.origin + '/manifest.json', (res) => { let s = ''; res.on('data', (d) => (s += d)); res.on('end', () => r(s)); })));
   await new Promise((r) => setTimeout(r, 200));
   const js = ['/app.js', '/resnet.js', '/worker.js', '/loader.js', '/inputs.js', '/camera.js', '/results.js', mf.wasmExec];
-  const parts = { wasm: [mf.wasm.url], js, css: ['/style.css'], html: ['/'], model: [mf.defaultModel] };
+  const k = mf.kernels;
+  const parts = { wasm: [mf.wasm.url, k.forwarder.url, k.kernels.url], js: [...js, k.loader], css: ['/style.css'], html: ['/'], model: [mf.defaultModel] };
   // Compression of the model happens in the background at start: wait for it.
   for (let i = 0; i < 60 && (await size(srv.origin, mf.defaultModel, 'gzip')).encoding === 'identity'; i++) await new Promise((r) => setTimeout(r, 1000));
   for (const [k, urls] of Object.entries(parts)) {
@@ -57,16 +62,17 @@ try {
   try {
     const page = b.ctx.pages()[0];
     const coldStart = async () => {
-      await page.goto(`${srv.origin}/`);
+      await page.goto(`${srv.origin}/${query}`);
       return page.evaluate(async () => {
         const blob = await (await fetch('/samples/coffee.jpg')).blob();
-        await window.resnet.ready;
+        const info = await window.resnet.ready;
         const ready = performance.now();
         const r = await window.resnet.classify(blob);
-        return { ready: ready, firstTop5: performance.now(), top1: r.top[0].label, timings: r.timings };
+        return { kernels: info.kernels, ready: ready, firstTop5: performance.now(), top1: r.top[0].label, timings: r.timings };
       });
     };
     out.coldStart = { emptyCache: await coldStart(), cached: await coldStart() };
+    out.kernels = out.coldStart.cached.kernels;
 
     for (const m of models) {
       const name = basename(m);
@@ -112,6 +118,6 @@ try {
   await srv.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-const path = join(artifactsDir(), 'measurements.json');
+const path = join(artifactsDir(), process.env.KERNELS ? `measurements-${process.env.KERNELS}.json` : 'measurements.json');
 writeFileSync(path, JSON.stringify(out, null, 2));
 console.log(JSON.stringify(out, null, 2));

@@ -84,6 +84,10 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     assert.equal(info.quant, 'int8');
     assert.ok(info.bytes > 20e6, `model size ${info.bytes}`);
     assert.match(await page.locator('#mi-depth').textContent(), /ResNet-50/);
+    // Chromium has WebAssembly SIMD: the hand-written kernels must be linked
+    // (this is Go's own answer, so a loader that silently fails shows here).
+    assert.equal(info.kernels, 'simd');
+    assert.equal(await page.locator('#mi-kernels').textContent(), 'WebAssembly SIMD');
     // The download was shown byte by byte against the size in the header.
     const progress = await page.evaluate(() => window.__progress);
     const model = progress.filter((t) => /^Downloading model: .+ of 24\.\d MB$/.test(t));
@@ -225,14 +229,14 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     assert.ok(outlined >= 35, `only ${outlined} of 40 focused controls show an outline`);
   });
 
-  it('downloads neither the model nor the wasm on reload', async () => {
+  it('downloads neither the model nor the wasm (engine or kernels) on reload', async () => {
     const mark = srv.log().length;
     const before = requests.length;
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
     const again = requests.slice(before).map((r) => r.url);
     const served = srv.log().slice(mark);
-    for (const re of [/\/models\//, /\/wasm\/resnet\.wasm/]) {
+    for (const re of [/\/models\//, /\/wasm\/resnet\.wasm/, /\/wasm\/kernels\/\w+\.wasm/]) {
       assert.ok(!again.some((u) => re.test(u)), `reload requested ${again.filter((u) => re.test(u))}`);
       assert.doesNotMatch(served, re, 'the server served it again');
     }

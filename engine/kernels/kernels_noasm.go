@@ -1,0 +1,39 @@
+//go:build !(js && wasm) || purego
+
+package kernels
+
+// Natively, and in wasm built with -tags purego, every kernel is its pure-Go
+// twin.
+
+func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+	gemmU8S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+}
+
+func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
+	gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
+}
+
+func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
+	quantizeU8Generic(dst, src, inv, zeroPoint)
+}
+
+func maxF32(x []float32, abs bool) float32 { return maxF32Generic(x, abs) }
+
+func im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
+	return false
+}
+
+// SIMD reports whether the WebAssembly SIMD kernels are in use.
+func SIMD() bool { return false }
+
+// SetSIMD switches between the SIMD kernels and the pure-Go twins, for
+// benchmarks and tests that compare the two in one instance. Asking for SIMD
+// where it is not linked is an error.
+func SetSIMD(on bool) error {
+	if on {
+		return errNoSIMD
+	}
+	return nil
+}
+
+func maxPool3x3s2(dst, src []float32, h, w, c int) bool { return false }

@@ -1,0 +1,170 @@
+//go:build js && wasm && !purego
+
+package kernels
+
+import "unsafe"
+
+// In GOOS=js wasm the kernels are imported from the module "kernels", which
+// the host provides with wasm/loader.mjs: the forwarder's functions (they
+// reach the SIMD kernel module, kernels.wat, through a table) and link, a
+// JavaScript function that instantiates the kernel module on Go's memory and
+// reports whether it did. A host without WebAssembly SIMD gets link → 0 and
+// the pure-Go twins run.
+//
+// Arguments are addresses in Go's linear memory. The SIMD kernels check
+// nothing, so every call is preceded by the bounds the Go twin would have
+// enforced; a call that fails them goes to the twin, which panics as before.
+// Go's heap does not move, and an import call cannot be preempted, so the
+// unsafe.Pointer arguments stay valid for the call's duration.
+
+//go:wasmimport kernels link
+func link() int32
+
+//go:wasmimport kernels gemm_u8s8
+//go:noescape
+func gemmU8S8SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32,
+	zp int32, wsum, scale, bias, res unsafe.Pointer, relu int32)
+
+//go:wasmimport kernels gemm_f32
+//go:noescape
+func gemmF32SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, k int32, w unsafe.Pointer, n int32,
+	scale, bias, res unsafe.Pointer, relu int32)
+
+//go:wasmimport kernels quantize_u8
+//go:noescape
+func quantizeU8SIMD(dst, src unsafe.Pointer, n int32, inv float32, zp int32)
+
+//go:wasmimport kernels max_f32
+//go:noescape
+func maxF32SIMD(src unsafe.Pointer, n int32, abs int32) float32
+
+//go:wasmimport kernels im2col
+//go:noescape
+func im2colSIMD(dst unsafe.Pointer, lda int32, src unsafe.Pointer, h, w, c, k, stride, pad, fill, esz int32)
+
+// linked is whether the host linked the kernel module; useSIMD whether it is
+// in use (SetSIMD).
+var linked = link() != 0
+
+var useSIMD = linked
+
+// SIMD reports whether the WebAssembly SIMD kernels are in use.
+func SIMD() bool { return useSIMD }
+
+// SetSIMD switches between the SIMD kernels and the pure-Go twins, for
+// benchmarks and tests that compare the two in one instance. Asking for SIMD
+// where it is not linked is an error.
+func SetSIMD(on bool) error {
+	if on && !linked {
+		return errNoSIMD
+	}
+	useSIMD = on
+	return nil
+}
+
+// ptr is the address of s's first element; s must not be empty.
+func ptr[T any](s []T) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// optPtr is ptr, or nil (address 0: "none" to the kernels) for a nil slice.
+func optPtr[T any](s []T) unsafe.Pointer {
+	if s == nil {
+		return nil
+	}
+	return ptr(s)
+}
+
+// spans reports whether a matrix of rows × cols with row stride ld fits in
+// a slice of length n, and its numbers fit the kernels' 32-bit arguments.
+func spans(n, rows, cols, ld int) bool {
+	return rows > 0 && cols > 0 && ld >= cols && ld < 1<<30 && (rows-1)*ld+cols <= n
+}
+
+func b2i(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 ||
+		len(w) < PaddedN(n)*kp || len(ep.Scale) < n || len(ep.Bias) < n ||
+		(ep.ZeroPoint != 0 && len(ep.WSum) < n) ||
+		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
+		gemmU8S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+		return
+	}
+	var wsum unsafe.Pointer
+	if ep.ZeroPoint != 0 {
+		wsum = ptr(ep.WSum)
+	}
+	gemmU8S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
+		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+}
+
+func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
+	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, k, lda) ||
+		len(w) < PaddedN(n)*k || len(ep.Bias) < n || (ep.Scale != nil && len(ep.Scale) < n) ||
+		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
+		gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
+		return
+	}
+	gemmF32SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(k), ptr(w), int32(n),
+		optPtr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+}
+
+func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
+	if !useSIMD || len(src) == 0 || len(dst) < len(src) || len(src) >= 1<<29 {
+		quantizeU8Generic(dst, src, inv, zeroPoint)
+		return
+	}
+	quantizeU8SIMD(ptr(dst), ptr(src), int32(len(src)), inv, zeroPoint)
+}
+
+func maxF32(x []float32, abs bool) float32 {
+	if !useSIMD || len(x) == 0 || len(x) >= 1<<29 {
+		return maxF32Generic(x, abs)
+	}
+	return maxF32SIMD(ptr(x), int32(len(x)), b2i(abs))
+}
+
+// im2col runs the SIMD im2col and reports true, or reports false for the
+// caller to run the twin: an f32 fill other than +0 (the kernel fills
+// bytes), or arguments the twin would reject.
+func im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
+	esz := int32(unsafe.Sizeof(fill))
+	var fb int32
+	if esz == 1 {
+		fb = int32(*(*uint8)(unsafe.Pointer(&fill)))
+	} else if *(*uint32)(unsafe.Pointer(&fill)) != 0 {
+		return false
+	}
+	if !useSIMD || h <= 0 || w <= 0 || c <= 0 || k <= 0 || stride <= 0 || pad < 0 || h+2*pad < k || w+2*pad < k ||
+		h*w*c > len(src) || lda < k*k*c || lda >= 1<<28 {
+		return false
+	}
+	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
+	if oh*ow*lda > len(dst) {
+		return false
+	}
+	im2colSIMD(ptr(dst), int32(lda), ptr(src), int32(h), int32(w), int32(c), int32(k), int32(stride), int32(pad), fb, esz)
+	return true
+}
+
+//go:wasmimport kernels maxpool3x3s2
+//go:noescape
+func maxPool3x3s2SIMD(dst, src unsafe.Pointer, h, w, c int32)
+
+// maxPool3x3s2 runs the SIMD max-pool and reports true, or false for the
+// twin: channels not a multiple of 4, or arguments the twin would reject.
+func maxPool3x3s2(dst, src []float32, h, w, c int) bool {
+	if !useSIMD || h <= 0 || w <= 0 || c <= 0 || c%4 != 0 || h*w*c > len(src) || h*w*c >= 1<<28 {
+		return false
+	}
+	oh, ow := (h+2-3)/2+1, (w+2-3)/2+1
+	if oh*ow*c > len(dst) {
+		return false
+	}
+	maxPool3x3s2SIMD(ptr(dst), ptr(src), int32(h), int32(w), int32(c))
+	return true
+}
