@@ -6,11 +6,14 @@
 //
 //	load(bytes: Uint8Array)                        → {info} | {error, code}
 //	info()                                         → info | null
+//	probe(bytes: Uint8Array)                       → {format, width, height} | {error, code}
 //	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
 //	classifyRGBA(pix: Uint8Array, w, h, stride, k) → {top, ms, crop?} | {error, code}
 //
-// info is {name, depth, classes, bytes, quant, kernels}; kernels is "simd"
-// or "go" (see infoValue).
+// info is {name, depth, classes, bytes, quant, kernels, resize, crop};
+// kernels is "simd" or "go" (see infoValue); resize and crop are the model's
+// preprocessing sizes, which the worker needs to decide when the browser
+// should downscale a large image before Go sees it (web/downscale.js).
 //
 // Calls run to completion on the worker's thread; the page stays responsive
 // because it is a worker. Errors are values, never exceptions: a Go panic
@@ -18,6 +21,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -41,6 +45,7 @@ func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("load", js.FuncOf(s.guard(s.load)))
 	api.Set("info", js.FuncOf(s.guard(s.info)))
+	api.Set("probe", js.FuncOf(s.guard(s.probe)))
 	api.Set("classify", js.FuncOf(s.guard(s.classify)))
 	api.Set("classifyRGBA", js.FuncOf(s.guard(s.classifyRGBA)))
 	js.Global().Set("resnetGo", api)
@@ -124,22 +129,26 @@ func (s *state) load(args []js.Value) (any, error) {
 		return nil, &codedError{"model", err}
 	}
 	s.model = m
-	return map[string]any{"info": infoValue(m.Info())}, nil
+	return map[string]any{"info": infoValue(m)}, nil
 }
 
 func (s *state) info(args []js.Value) (any, error) {
 	if s.model == nil {
 		return nil, nil
 	}
-	return infoValue(s.model.Info()), nil
+	return infoValue(s.model), nil
 }
 
-// infoValue is the model info plus which kernels run it: "simd" when the
-// host linked the WebAssembly SIMD module, else "go" (the pure-Go twins).
-// Go's own answer, not the host's intent, so a loader that fails to link
-// shows up on the page.
-func infoValue(in engine.Info) map[string]any {
-	return map[string]any{"name": in.Name, "depth": in.Depth, "classes": in.Classes, "bytes": in.Bytes, "quant": in.Quant, "kernels": kernelsName()}
+// infoValue is the model info, its preprocessing sizes and which kernels run
+// it: "simd" when the host linked the WebAssembly SIMD module, else "go"
+// (the pure-Go twins). Go's own answer, not the host's intent, so a loader
+// that fails to link shows up on the page.
+func infoValue(m *engine.Model) map[string]any {
+	in, pre := m.Info(), m.Meta().Pre
+	return map[string]any{
+		"name": in.Name, "depth": in.Depth, "classes": in.Classes, "bytes": in.Bytes, "quant": in.Quant,
+		"kernels": kernelsName(), "resize": pre.Resize, "crop": pre.Crop,
+	}
 }
 
 func kernelsName() string {
@@ -147,6 +156,38 @@ func kernelsName() string {
 		return "simd"
 	}
 	return "go"
+}
+
+// probe reads only an image's header, with the same checks Decode makes
+// before decoding (preprocess.CheckHeader: format, pixel limit, a length
+// that could hold the claimed size), and returns its stored size — before
+// EXIF orientation, which never changes the shorter side. The worker uses it
+// to choose between Go's exact decode and the browser's decode-and-downscale
+// without decoding anything. It needs no model.
+func (s *state) probe(args []js.Value) (any, error) {
+	b, err := bytesArg(args, 0, s.scratch)
+	if err != nil {
+		return nil, err
+	}
+	s.scratch = b
+	format, err := preprocess.CheckHeader(b, preprocess.MaxPixels)
+	if err != nil {
+		return nil, imageError(err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil { // CheckHeader has just read the same header
+		return nil, &codedError{"image", err}
+	}
+	return map[string]any{"format": format, "width": cfg.Width, "height": cfg.Height}, nil
+}
+
+// imageError tags a decode error: "format" tells the worker to try the
+// browser's decoder instead (AVIF, HEIC on Safari…).
+func imageError(err error) error {
+	if errors.Is(err, preprocess.ErrFormat) || errors.Is(err, image.ErrFormat) {
+		return &codedError{"format", err}
+	}
+	return &codedError{"image", err}
 }
 
 var errNoModel = &codedError{"nomodel", errors.New("no model loaded")}
@@ -166,10 +207,7 @@ func (s *state) classify(args []js.Value) (any, error) {
 	}
 	res, err := s.model.ClassifyImage(b, k)
 	if err != nil {
-		if errors.Is(err, preprocess.ErrFormat) || errors.Is(err, image.ErrFormat) {
-			return nil, &codedError{"format", err}
-		}
-		return nil, &codedError{"image", err}
+		return nil, imageError(err)
 	}
 	return resultValue(res), nil
 }

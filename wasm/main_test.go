@@ -85,3 +85,51 @@ func TestKernelsReported(t *testing.T) {
 		t.Errorf("kernels %q, want %q (RESNET_KERNELS_EXPECT=%q)", got, want, os.Getenv("RESNET_KERNELS_EXPECT"))
 	}
 }
+
+func TestProbe(t *testing.T) {
+	s := &state{} // probe needs no model
+	photo := func(name string) js.Value {
+		t.Helper()
+		b, err := os.ReadFile("../testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u8(b)
+	}
+	// The stored size, before EXIF orientation: this photo is 512×600 upright.
+	v := call(s, s.probe, photo("photos/grace_hopper_exif6.jpg"))
+	if v.Get("format").String() != "jpeg" || v.Get("width").Int() != 600 || v.Get("height").Int() != 512 {
+		t.Errorf("probe(grace_hopper_exif6.jpg) = %s %v×%v, want jpeg 600×512", v.Get("format"), v.Get("width"), v.Get("height"))
+	}
+	v = call(s, s.probe, photo("photos/chelsea.png"))
+	if v.Get("format").String() != "png" || v.Get("width").Int() != 451 || v.Get("height").Int() != 300 {
+		t.Errorf("probe(chelsea.png) = %s %v×%v, want png 451×300", v.Get("format"), v.Get("width"), v.Get("height"))
+	}
+	// The same refusals as the command line's decode, before any decoding.
+	wantError(t, call(s, s.probe, photo("bad/heic.heic")), "format", "not an image type")
+	wantError(t, call(s, s.probe, photo("bad/bomb.png")), "image", "pixel limit")
+	wantError(t, call(s, s.probe, u8(nil)), "image", "empty")
+	wantError(t, call(s, s.probe, "not bytes"), "argument", "Uint8Array")
+}
+
+// TestInfoHasPreprocessSizes loads the default model when it is there: the
+// worker reads resize from info to choose the browser's downscale size.
+func TestInfoHasPreprocessSizes(t *testing.T) {
+	b, err := os.ReadFile("../weights/resnet50-keras.rnm")
+	if err != nil {
+		if os.Getenv("RESNET_REQUIRE_WEIGHTS") != "" {
+			t.Fatal(err)
+		}
+		t.Skipf("no default model (make weights): %v", err)
+	}
+	s := &state{}
+	v := call(s, s.load, u8(b))
+	if !v.Get("error").IsUndefined() {
+		t.Fatalf("load: %s", v.Get("error"))
+	}
+	for _, info := range []js.Value{v.Get("info"), call(s, s.info)} {
+		if got := [2]int{info.Get("resize").Int(), info.Get("crop").Int()}; got != [2]int{256, 224} {
+			t.Errorf("info resize, crop = %v, want [256 224]", got)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // The page: loads the manifest, starts the engine, shows model loading, and
 // routes every input to a result card. window.resnet is the scripting API
-// (DESIGN.md): {ready, classify(input), loadModel(url)}.
+// (DESIGN.md): {ready, classify(input, {k, downscale}), loadModel(url)}.
 
 import { Engine } from './resnet.js';
 import { Camera } from './camera.js';
@@ -199,7 +199,7 @@ async function main() {
     get ready() {
       return ready;
     },
-    classify: (input) => ready.then(() => engine.classify(input)),
+    classify: (input, options) => ready.then(() => engine.classify(input, options)),
     loadModel: (url) => {
       ready = loadModel(url);
       ready.catch(() => {});

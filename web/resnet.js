@@ -1,7 +1,11 @@
 // The page's handle on the engine: starts the worker, loads models and turns
 // every supported input into what the worker takes (encoded bytes for files,
 // an ImageBitmap for elements and frames, pixels for ImageData). It is also
-// window.resnet: {ready, classify(input), loadModel(url)} (DESIGN.md).
+// window.resnet: {ready, classify(input, {k, downscale}), loadModel(url)}
+// (DESIGN.md). Large inputs are downscaled by the browser first
+// (downscale.js); timings.path says which path ran.
+
+import { FACTOR, checkFactor } from './downscale.js';
 
 // KERNEL_MODES are the values of the page's ?kernels= switch: 'auto' (the
 // WebAssembly SIMD kernels where the browser has SIMD, else pure Go), 'go'
@@ -91,23 +95,30 @@ export class Engine extends EventTarget {
 
   // classify accepts Blob/File, ImageData, ImageBitmap, HTMLImageElement,
   // HTMLVideoElement or HTMLCanvasElement (and OffscreenCanvas, VideoFrame).
-  async classify(input, { k = 5 } = {}) {
+  // downscale: the factor of downscale.js, or false to keep Go's path for
+  // every size.
+  async classify(input, { k = 5, downscale = FACTOR, ...rest } = {}) {
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw new TypeError(`classify: unknown option ${unknown.join(', ')} (k, downscale)`);
+    downscale = checkFactor(downscale);
     const t0 = performance.now();
     let r;
     if (input instanceof Blob) {
       const bytes = await input.arrayBuffer();
-      r = await this.#call({ op: 'classify', bytes, k }, [bytes]);
+      r = await this.#call({ op: 'classify', bytes, k, downscale }, [bytes]);
     } else if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
       // Copy: the caller keeps its ImageData intact.
       const pix = input.data.slice().buffer;
-      r = await this.#call({ op: 'classifyRGBA', pix, width: input.width, height: input.height, k }, [pix]);
+      r = await this.#call({ op: 'classifyRGBA', pix, width: input.width, height: input.height, k, downscale }, [pix]);
     } else if (isDrawable(input)) {
       const t = performance.now();
       // The browser has already applied EXIF orientation to anything it
-      // draws, and pixels carry no EXIF: orientation is applied once.
+      // draws, and pixels carry no EXIF: orientation is applied once. The
+      // bitmap is a full-size copy (for a video, of the current frame); the
+      // worker downscales it when it is larger than the model needs.
       const bitmap = await toBitmap(input);
       const capture = performance.now() - t;
-      r = await this.#call({ op: 'classifyBitmap', bitmap, k }, [bitmap]);
+      r = await this.#call({ op: 'classifyBitmap', bitmap, k, downscale }, [bitmap]);
       r.ms.capture = capture;
     } else {
       throw new TypeError('classify: input must be a Blob/File, ImageData, ImageBitmap, or an image, video or canvas element');

@@ -4,12 +4,17 @@
 // Protocol — requests {id, op, ...}; replies {id, ok: true, value} or
 // {id, ok: false, error, code}; unsolicited {type: 'progress', what,
 // loaded, total}. Ops: init, load, classify (encoded bytes), classifyRGBA
-// (pixels), classifyBitmap (ImageBitmap, closed here on every path).
+// (pixels), classifyBitmap (ImageBitmap, closed here on every path). The
+// classify ops take {k, downscale}: see web/downscale.js for when the
+// browser downscales before Go; result.ms.path says which path ran.
 
 import { LoadError, cachedBytes, download, parseHeader, sha256, storeBytes, verifyModel } from './loader.js';
+import { FACTOR, centreCut, dctHint, downscaleSize } from './downscale.js';
 
 let go = null; // the Go runtime; resnetGo is the API its main registers
 let exited = null;
+let resize = 0; // the loaded model's preprocess resize and crop (0: none loaded)
+let crop = 0;
 
 const ops = { init, load, classify, classifyRGBA, classifyBitmap };
 
@@ -151,53 +156,147 @@ async function load({ url, sha256: known }) {
   t = performance.now();
   const { info } = checked(api().load(bytes));
   ms.load = performance.now() - t;
+  ({ resize, crop } = info);
   return { info, ms, fromCache, sha256: header.sha256 };
 }
 
-function finish(v, t0, extra) {
+// finish turns Go's reply into the worker's: browser-side stages (extra)
+// first, Go's own after, and which path the pixels took.
+function finish(v, t0, extra, path) {
   const r = checked(v);
-  r.ms = { ...extra, ...r.ms, worker: performance.now() - t0 };
+  r.ms = { ...extra, ...r.ms, worker: performance.now() - t0, path };
   return r;
 }
 
-async function classify({ bytes, k = 5 }) {
+// BROWSER_ORIENTS are the formats whose EXIF orientation Chromium applies
+// as Go does (JPEG APP1, PNG eXIf) or that carry none. Chromium ignores a
+// WebP's EXIF orientation, which Go honours: a large WebP keeps Go's path,
+// slow but the command line's.
+const BROWSER_ORIENTS = { jpeg: true, png: true, gif: true, bmp: true };
+
+// classify takes encoded bytes. Go reads the header first (its own checks,
+// no decoding): an image no larger than the model needs goes through Go's
+// decoder, exactly as on the command line; a larger one is decoded and
+// downscaled by the browser; a format Go does not decode (AVIF, HEIC on
+// Safari…) is decoded by the browser too.
+async function classify({ bytes, k = 5, downscale = FACTOR }) {
   const t0 = performance.now();
-  const v = api().classify(new Uint8Array(bytes), k);
-  if (v && v.code === 'format' && typeof createImageBitmap === 'function') {
-    // A format Go does not decode (AVIF, HEIC on Safari…): let the browser
-    // decode it. It applies EXIF orientation itself, and Go never sees the
-    // EXIF, so orientation is applied exactly once either way.
-    let bitmap;
-    try {
-      bitmap = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image' });
-    } catch {
-      checked(v); // neither decoder knows it: report Go's message
-    }
-    const t = performance.now();
-    const r = await classifyBitmap({ bitmap, k });
-    r.ms.decode = (r.ms.decode || 0) + (t - t0);
-    r.decoder = 'browser';
-    return r;
+  const u8 = new Uint8Array(bytes);
+  const probe = api().probe(u8);
+  if (probe.error && probe.code !== 'format') checked(probe);
+  const stored = probe.error ? null : probe;
+  const ms = { probe: performance.now() - t0 };
+  const big = stored && BROWSER_ORIENTS[stored.format] && downscaleSize(stored.width, stored.height, resize, downscale);
+  if (stored && (!big || typeof createImageBitmap !== 'function')) {
+    return finish(api().classify(u8, k), t0, ms, 'go-decode');
   }
-  return finish(v, t0);
-}
-
-async function classifyRGBA({ pix, width, height, k = 5 }) {
-  const t0 = performance.now();
-  return finish(api().classifyRGBA(new Uint8Array(pix), width, height, width * 4, k), t0);
-}
-
-async function classifyBitmap({ bitmap, k = 5 }) {
-  const t0 = performance.now();
-  let data;
+  let frame;
   try {
-    const { width, height } = bitmap;
+    frame = await browserDecode(bytes, stored, downscale, ms);
+  } catch {
+    // Go decodes everything it probed; the browser's failure is not final.
+    if (stored) return finish(api().classify(u8, k), t0, ms, 'go-decode');
+    checked(probe); // neither decoder knows it: report Go's message
+  }
+  const r = finish(api().classifyRGBA(frame.data, frame.width, frame.height, 4 * frame.width, k), t0, ms, frame.path);
+  r.decoder = 'browser';
+  return r;
+}
+
+// browserDecode decodes with EXIF orientation applied (by the browser, the
+// one time it is applied: pixels carry no EXIF to Go) and, when the image is
+// larger than the model needs, downscales it (downscale.js). ImageDecoder
+// (WebCodecs) is preferred for JPEG: it decodes at a reduced DCT scale. It
+// carries orientation as the frame's rotation/flip, which createImageBitmap
+// applies; without those fields it would drop it, so it is used only where
+// VideoFrame has them. ICC profiles are ignored, as Go (and PIL, which the
+// models were trained with) ignore them.
+async function browserDecode(bytes, stored, factor, ms) {
+  let t = performance.now();
+  const type = stored && `image/${stored.format}`;
+  let src;
+  if (stored && typeof ImageDecoder === 'function' && typeof VideoFrame === 'function' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported(type))) {
+    const short = Math.round(factor * resize);
+    const hint = stored.format === 'jpeg' ? dctHint(stored.width, stored.height, short) : {};
+    src = await decodeFrame(bytes, type, hint);
+    if (Math.min(src.displayWidth, src.displayHeight) < short && hint.desiredWidth) {
+      src.close(); // scaled below what was asked: decode in full instead
+      src = await decodeFrame(bytes, type, {});
+    }
+  } else {
+    src = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
+  }
+  ms.browserDecode = performance.now() - t;
+  try {
+    const w = src.displayWidth ?? src.width;
+    const h = src.displayHeight ?? src.height;
+    // The intermediate's size comes from the full-size image (upright), not
+    // from a DCT-scaled one, so Go's resize lands on the command line's size.
+    let [W, H] = stored ? [stored.width, stored.height] : [w, h];
+    if (W > H !== w > h) [W, H] = [H, W];
+    const size = downscaleSize(W, H, resize, factor);
+    t = performance.now();
+    const frame = await pixels(src, size, factor, ms);
+    if (size) ms.downscale = performance.now() - t - ms.readback;
+    return { ...frame, path: size ? 'browser-downscale' : 'browser-decode' };
+  } finally {
+    src.close();
+  }
+}
+
+async function decodeFrame(bytes, type, hint) {
+  const dec = new ImageDecoder({ data: bytes, type, colorSpaceConversion: 'none', ...hint });
+  try {
+    return (await dec.decode()).image;
+  } finally {
+    dec.close();
+  }
+}
+
+// pixels reads an ImageBitmap or VideoFrame as RGBA, first downscaled to
+// size when given (Skia's high-quality filter: mipmaps, then cubic) and cut
+// to the part Go's resize and crop use (downscale.js centreCut).
+async function pixels(src, size, factor, ms) {
+  let img = src;
+  if (size) img = await createImageBitmap(src, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' });
+  const t = performance.now();
+  try {
+    const width = img.displayWidth ?? img.width;
+    const height = img.displayHeight ?? img.height;
     const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(bitmap, 0, 0);
-    data = ctx.getImageData(0, 0, width, height);
+    ctx.drawImage(img, 0, 0);
+    const cut = (size && centreCut(width, height, resize, crop, factor)) || { x: 0, y: 0, width, height };
+    const data = ctx.getImageData(cut.x, cut.y, cut.width, cut.height);
+    ms.readback = performance.now() - t;
+    return { data: new Uint8Array(data.data.buffer), width: cut.width, height: cut.height };
+  } finally {
+    if (img !== src) img.close();
+  }
+}
+
+// classifyRGBA and classifyBitmap take pixels (ImageData, frames): they
+// too are downscaled by the browser when larger than the model needs.
+async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR }) {
+  const t0 = performance.now();
+  const size = downscaleSize(width, height, resize, downscale);
+  if (!size || typeof createImageBitmap !== 'function') {
+    return finish(api().classifyRGBA(new Uint8Array(pix), width, height, width * 4, k), t0, {}, 'go-pixels');
+  }
+  const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(pix), width, height));
+  return classifyBitmap({ bitmap, k, downscale, t0 });
+}
+
+async function classifyBitmap({ bitmap, k = 5, downscale = FACTOR, t0 = performance.now() }) {
+  const ms = {};
+  let frame;
+  try {
+    const size = downscaleSize(bitmap.width, bitmap.height, resize, downscale);
+    const t = performance.now();
+    frame = await pixels(bitmap, size, downscale, ms);
+    if (size) ms.downscale = performance.now() - t - ms.readback;
   } finally {
     bitmap.close();
   }
-  const readback = performance.now() - t0;
-  return finish(api().classifyRGBA(new Uint8Array(data.data.buffer), data.width, data.height, data.width * 4, k), t0, { readback });
+  const path = ms.downscale === undefined ? 'go-pixels' : 'browser-downscale';
+  return finish(api().classifyRGBA(frame.data, frame.width, frame.height, frame.width * 4, k), t0, ms, path);
 }

@@ -8,40 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, openDemo, PHOTOS, MODELS, skipWithoutModel } from './harness.mjs';
+import { startServer, launch, openDemo, y4m, PHOTOS, MODELS, skipWithoutModel } from './harness.mjs';
 
 const W = 640;
 const H = 480;
-
-// y4m writes a few identical 4:2:0 frames (BT.601 limited range, what
-// Chromium's capture pipeline assumes) from raw RGB.
-function y4m(rgb, frames = 3) {
-  const ySize = W * H;
-  const c = (W / 2) * (H / 2);
-  const plane = Buffer.alloc(ySize + 2 * c);
-  const at = (x, y, k) => rgb[3 * (y * W + x) + k];
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const r = at(x, y, 0), g = at(x, y, 1), b = at(x, y, 2);
-      plane[y * W + x] = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
-    }
-  }
-  for (let y = 0; y < H / 2; y++) {
-    for (let x = 0; x < W / 2; x++) {
-      let r = 0, g = 0, b = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-        r += at(2 * x + dx, 2 * y + dy, 0) / 4;
-        g += at(2 * x + dx, 2 * y + dy, 1) / 4;
-        b += at(2 * x + dx, 2 * y + dy, 2) / 4;
-      }
-      plane[ySize + y * (W / 2) + x] = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
-      plane[ySize + c + y * (W / 2) + x] = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
-    }
-  }
-  const parts = [Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`)];
-  for (let i = 0; i < frames; i++) parts.push(Buffer.from('FRAME\n'), plane);
-  return Buffer.concat(parts);
-}
 
 describe('webcam', () => {
   let srv, dir;
@@ -59,7 +29,7 @@ describe('webcam', () => {
     const rgb = execFileSync('convert', [join(PHOTOS, 'chelsea.png'), '-resize', `${W}x${H}^`, '-gravity', 'center', '-extent', `${W}x${H}`, '-depth', '8', 'rgb:-'], { maxBuffer: 1 << 24 });
     assert.equal(rgb.length, W * H * 3);
     const clip = join(dir, 'chelsea.y4m');
-    writeFileSync(clip, y4m(rgb));
+    writeFileSync(clip, y4m(rgb, W, H));
     const { ctx, close } = await launch({
       args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${clip}`],
       permissions: ['camera'],

@@ -3,7 +3,7 @@
 // both always stopped — after each test file and on any exit path.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,10 +142,11 @@ export function skipWithoutModel() {
 }
 
 // nativeTops runs the command line once over several files (it is the
-// reference the page must agree with) and resolves with file → top list.
-export function nativeTops(files, model = MODEL) {
+// reference the page must agree with) and resolves with file → top list
+// (the top k, 5 unless told).
+export function nativeTops(files, model = MODEL, { k = 5 } = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn('go', ['run', './cmd/classify', '-model', model, '-json', ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('go', ['run', './cmd/classify', '-model', model, '-k', String(k), '-json', ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(() => p.exitCode === null && p.kill('SIGKILL'));
     let out = '';
     let err = '';
@@ -168,4 +169,62 @@ export function nativeTops(files, model = MODEL) {
 export function artifactsDir() {
   mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
+}
+
+// bigPhotos writes ~12-megapixel JPEG versions of the committed photos into
+// dir (ImageMagick, Debian, bilinear upscale; EXIF orientation is kept),
+// two at a time, and resolves with name → path. Made at run time: large
+// fixtures are not committed.
+export async function bigPhotos(dir, names, megapixels = 12) {
+  const out = new Map();
+  const one = (n) =>
+    new Promise((resolve, reject) => {
+      const file = join(dir, `${n.replace(/\.[a-z]+$/, '')}-${megapixels}mp.jpg`);
+      const p = spawn('convert', [join(PHOTOS, n), '-filter', 'Triangle', '-resize', `${megapixels * 1e6}@`, '-quality', '90', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      cleanups.push(() => p.exitCode === null && p.kill('SIGKILL'));
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve(out.set(n, file)) : reject(new Error(`convert ${n}: ${err}`))));
+    });
+  const queue = [...names];
+  const worker = async () => {
+    while (queue.length) await one(queue.shift());
+  };
+  await Promise.all([worker(), worker()]);
+  return new Map(names.map((n) => [n, out.get(n)]));
+}
+
+// PHOTO_NAMES are the committed photos (testdata/photos/*.jpg|png).
+export const PHOTO_NAMES = readdirSync(PHOTOS).filter((n) => /\.(jpe?g|png)$/i.test(n)).sort();
+
+// y4m makes a clip for Chromium's fake camera (--use-file-for-fake-video-
+// capture): a few identical 4:2:0 frames (BT.601 limited range, what
+// Chromium's capture pipeline assumes) from raw w×h RGB.
+export function y4m(rgb, w, h, frames = 3) {
+  const ySize = w * h;
+  const c = (w / 2) * (h / 2);
+  const plane = Buffer.alloc(ySize + 2 * c);
+  const at = (x, y, k) => rgb[3 * (y * w + x) + k];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const r = at(x, y, 0), g = at(x, y, 1), b = at(x, y, 2);
+      plane[y * w + x] = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
+    }
+  }
+  for (let y = 0; y < h / 2; y++) {
+    for (let x = 0; x < w / 2; x++) {
+      let r = 0, g = 0, b = 0;
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        r += at(2 * x + dx, 2 * y + dy, 0) / 4;
+        g += at(2 * x + dx, 2 * y + dy, 1) / 4;
+        b += at(2 * x + dx, 2 * y + dy, 2) / 4;
+      }
+      plane[ySize + y * (w / 2) + x] = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
+      plane[ySize + c + y * (w / 2) + x] = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
+    }
+  }
+  const parts = [Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < frames; i++) parts.push(Buffer.from('FRAME\n'), plane);
+  return Buffer.concat(parts);
 }

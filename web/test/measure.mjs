@@ -1,6 +1,7 @@
 // Baseline measurements of the browser demo (not a test): page weight per
 // encoding, cold start, warm latency (median of 10) per model, and
-// preprocessing of a 12-megapixel photo and a 720p frame. Writes
+// preprocessing of a 12-megapixel photo and 720p/1080p frames, with the
+// browser's downscale and with Go's path alone (median of 7). Writes
 // artifacts/web/measurements.json (measurements-$KERNELS.json with KERNELS).
 //
 //   node web/test/measure.mjs [model.rnm ...]   (default: the ResNet-50 in weights/)
@@ -63,6 +64,7 @@ try {
     const page = b.ctx.pages()[0];
     const coldStart = async () => {
       await page.goto(`${srv.origin}/${query}`);
+      await page.waitForFunction(() => window.resnet); // defined once the manifest is in
       return page.evaluate(async () => {
         const blob = await (await fetch('/samples/coffee.jpg')).blob();
         const info = await window.resnet.ready;
@@ -91,26 +93,48 @@ try {
       };
     }
 
-    // Preprocessing: the Go path for a 12 MP JPEG, the frame path for 720p.
+    // Preprocessing: a 12 MP JPEG upload and 720p/1080p frames, with the
+    // browser's downscale (the default) and with Go's path alone
+    // (downscale: false). toModel is everything but the forward pass, page
+    // to page: roundtrip − inference.
     const bigB64 = readFileSync(big).toString('base64');
-    out.preprocess = await page.evaluate(async (b64) => {
+    const raw = await page.evaluate(async ({ b64, runs }) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const blob = new Blob([bytes], { type: 'image/jpeg' });
-      const photo = [];
-      for (let i = 0; i < 3; i++) photo.push((await window.resnet.classify(blob)).timings);
-      const bmp = await createImageBitmap(await (await fetch('/samples/coffee.jpg')).blob(), { resizeWidth: 1280, resizeHeight: 720 });
-      const c = new OffscreenCanvas(1280, 720).getContext('2d');
-      c.drawImage(bmp, 0, 0);
-      const frame = c.getImageData(0, 0, 1280, 720);
-      const frames = [];
-      for (let i = 0; i < 5; i++) frames.push((await window.resnet.classify(frame)).timings);
-      return { photo, frames };
-    }, bigB64);
-    const pick = (xs, k) => round(median(xs.map((t) => t[k] ?? 0)));
-    out.preprocess = {
-      photo12MP: { decode: pick(out.preprocess.photo, 'decode'), preprocess: pick(out.preprocess.photo, 'preprocess') },
-      frame720p: { convert: pick(out.preprocess.frames, 'decode'), preprocess: pick(out.preprocess.frames, 'preprocess') },
-    };
+      const photo = await createImageBitmap(await (await fetch('/samples/coffee.jpg')).blob());
+      const frame = (w, h) => {
+        const c = new OffscreenCanvas(w, h).getContext('2d');
+        c.drawImage(photo, 0, 0, w, h);
+        return c.getImageData(0, 0, w, h);
+      };
+      const canvas = (w, h) => {
+        const c = document.createElement('canvas');
+        c.width = w;
+        c.height = h;
+        c.getContext('2d').drawImage(photo, 0, 0, w, h);
+        return c;
+      };
+      const inputs = { photo12MP: blob, frame720p: frame(1280, 720), frame1080p: frame(1920, 1080), canvas720p: canvas(1280, 720) };
+      const out = {};
+      for (const [name, input] of Object.entries(inputs)) {
+        for (const [mode, downscale] of [['fast', undefined], ['go', false]]) {
+          await window.resnet.classify(input, { downscale }); // warm-up, not counted
+          const ts = [];
+          for (let i = 0; i < runs; i++) ts.push((await window.resnet.classify(input, { downscale })).timings);
+          out[`${name}.${mode}`] = ts;
+        }
+      }
+      return out;
+    }, { b64: bigB64, runs: 7 });
+    const STAGES = ['probe', 'capture', 'browserDecode', 'downscale', 'readback', 'decode', 'preprocess', 'inference'];
+    out.preprocess = { runs: 7, note: 'medians; toModel = roundtrip − inference (every stage before the forward pass, page to page)' };
+    for (const [key, ts] of Object.entries(raw)) {
+      const m = { path: ts[0].path };
+      for (const k of STAGES) if (ts.some((t) => t[k] !== undefined)) m[k] = round(median(ts.map((t) => t[k] ?? 0)));
+      m.toModel = round(median(ts.map((t) => t.roundtrip - t.inference)));
+      const [input, mode] = key.split('.');
+      (out.preprocess[input] ??= {})[mode] = m;
+    }
   } finally {
     await b.close();
   }
