@@ -23,6 +23,7 @@ all: weights wasm
 
 include web/Makefile.inc
 include edge/Makefile.inc
+include bench/Makefile.inc
 
 demo: weights wasm
 	go run ./cmd/serve
@@ -85,5 +86,7 @@ bench-kernels: kernels node_modules
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
 	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'Gemm|Forward|Call' -test.benchtime 5x
 
-bench: weights
-	go test -run '^$$' -bench Forward -benchtime 5x -count 1 ./tools/convert/encode/
+# This engine against ONNX Runtime 1.30 (Web in Chromium, and node) on
+# full-size ResNet-18/50; writes bench/RESULTS.md. Several minutes.
+bench: wasm node_modules bench-node-modules bench-models
+	$(BENCH_RUN)
