@@ -11,19 +11,18 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"runtime"
 	"time"
 
 	"github.com/inbrowser-ai/resnet/engine"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/engine/tensorfile"
 )
 
 const side = 224
@@ -91,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	res.Top1 = argmax(logits)
 	if *logitsPath != "" {
-		if err := writeFloats(*logitsPath, logits); err != nil {
+		if err := tensorfile.Write(*logitsPath, logits); err != nil {
 			return err
 		}
 	}
@@ -100,27 +99,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // readImage returns the first 3×224×224 image of a float32 tensor file.
 func readImage(path string) ([]float32, error) {
-	b, err := os.ReadFile(path)
+	v, err := tensorfile.Read(path)
 	if err != nil {
 		return nil, err
 	}
 	n := 3 * side * side
-	if len(b) < 4*n || len(b)%(4*n) != 0 {
-		return nil, fmt.Errorf("%s: %d bytes is not N×3×%d×%d float32", path, len(b), side, side)
+	if len(v) < n || len(v)%n != 0 {
+		return nil, fmt.Errorf("%s: %d values is not N×3×%d×%d", path, len(v), side, side)
 	}
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return out, nil
-}
-
-func writeFloats(path string, v []float32) error {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return os.WriteFile(path, b, 0o644)
+	return v[:n], nil
 }
 
 func argmax(v []float32) int {

@@ -13,18 +13,17 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 
 	"github.com/inbrowser-ai/resnet/engine"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/engine/tensorfile"
 )
 
 // DefaultModel is what `make weights` produces.
@@ -126,25 +125,17 @@ func runTensor(m *engine.Model, in, out, size string) error {
 			return fmt.Errorf("-size %q: want HxW, e.g. 224x224", size)
 		}
 	}
-	raw, err := os.ReadFile(in)
+	x, err := tensorfile.Read(in)
 	if err != nil {
 		return err
 	}
-	per := 3 * h * w * 4
-	if h < 1 || w < 1 || len(raw) == 0 || len(raw)%per != 0 {
-		return fmt.Errorf("%s: %d bytes is not a whole number of 3×%d×%d float32 images", in, len(raw), h, w)
+	per := 3 * h * w
+	if h < 1 || w < 1 || len(x) == 0 || len(x)%per != 0 {
+		return fmt.Errorf("%s: %d values is not a whole number of 3×%d×%d images", in, len(x), h, w)
 	}
-	x := make([]float32, len(raw)/4)
-	for i := range x {
-		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-	}
-	y, err := m.Logits(x, len(raw)/per, h, w)
+	y, err := m.Logits(x, len(x)/per, h, w)
 	if err != nil {
 		return err
 	}
-	outb := make([]byte, 4*len(y))
-	for i, v := range y {
-		binary.LittleEndian.PutUint32(outb[4*i:], math.Float32bits(v))
-	}
-	return os.WriteFile(out, outb, 0o644)
+	return tensorfile.Write(out, y)
 }

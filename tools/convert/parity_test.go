@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/binary"
 	"math"
 	"os"
 	"testing"
 
 	"github.com/inbrowser-ai/resnet/engine"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/engine/tensorfile"
 	"github.com/inbrowser-ai/resnet/tools/convert/encode"
 )
 
@@ -91,13 +91,9 @@ func parity(t *testing.T, dir string, size int, suffix18, suffix50 string) {
 
 func readF32(t *testing.T, path string) []float32 {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	v, err := tensorfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v
 }

@@ -4,13 +4,13 @@
 package encode
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 
 	"github.com/inbrowser-ai/resnet/engine/kernels"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
 	"github.com/inbrowser-ai/resnet/engine/resnet"
+	"github.com/inbrowser-ai/resnet/engine/tensorfile"
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 )
 
@@ -149,7 +149,7 @@ func convTensors(c *net.Conv, q modelfile.Quant) ([]modelfile.TensorData, error)
 			modelfile.TensorData{Name: c.Name + ".w", DType: "i8", Layout: "o8k2", Shape: shape, Data: int8Bytes(kernels.PackO8K2(qw, c.Out, kdim))},
 			vectorData(c.Name+".scale", scale))
 	} else {
-		out = append(out, modelfile.TensorData{Name: c.Name + ".w", DType: "f32", Layout: "o8k1", Shape: shape, Data: f32Bytes(kernels.PackO8K1(w, c.Out, kdim))})
+		out = append(out, modelfile.TensorData{Name: c.Name + ".w", DType: "f32", Layout: "o8k1", Shape: shape, Data: tensorfile.Encode(kernels.PackO8K1(w, c.Out, kdim))})
 	}
 	return append(out, vectorData(c.Name+".bias", bias)), nil
 }
@@ -168,21 +168,13 @@ func denseTensors(d *net.Dense, q modelfile.Quant) ([]modelfile.TensorData, erro
 		}, nil
 	}
 	return []modelfile.TensorData{
-		{Name: "fc.w", DType: "f32", Layout: "rows", Shape: shape, Data: f32Bytes(d.Weight)},
+		{Name: "fc.w", DType: "f32", Layout: "rows", Shape: shape, Data: tensorfile.Encode(d.Weight)},
 		vectorData("fc.bias", d.Bias),
 	}, nil
 }
 
 func vectorData(name string, v []float32) modelfile.TensorData {
-	return modelfile.TensorData{Name: name, DType: "f32", Layout: "rows", Shape: []int{len(v)}, Data: f32Bytes(v)}
-}
-
-func f32Bytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
+	return modelfile.TensorData{Name: name, DType: "f32", Layout: "rows", Shape: []int{len(v)}, Data: tensorfile.Encode(v)}
 }
 
 func int8Bytes(v []int8) []byte {

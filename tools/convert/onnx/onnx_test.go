@@ -1,13 +1,12 @@
 package onnx
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/engine/tensorfile"
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 	"github.com/inbrowser-ai/resnet/tools/convert/pth"
 )
@@ -97,13 +96,9 @@ func TestSameNetworkAsPyTorch(t *testing.T) {
 
 func readF32(t *testing.T, path string) []float32 {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	v, err := tensorfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v
 }
