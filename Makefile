@@ -77,7 +77,7 @@ $(KERNELS_OUT)/%.wasm: engine/kernels/wasm/%.wat
 	wat2wasm --debug-names $< -o $@
 
 test-kernels: kernels node_modules
-	GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
+	GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/ ./engine/resnet/
 	RESNET_KERNELS=generic GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
 	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test

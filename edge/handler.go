@@ -171,6 +171,9 @@ func (h *handler) loadModel() (*engine.Model, float64, error) {
 		h.model, h.loadErr = h.load()
 		if h.loadErr == nil {
 			h.model.SetMaxPixels(MaxPixels)
+			// Each request is a fresh Go instance: the Winograd weights
+			// would be made for one image (~40 ms) and add ~30 MiB.
+			h.model.SetWinograd(false)
 		}
 		h.loadTime = time.Since(t)
 	})

@@ -18,6 +18,10 @@ var resnet18Gemms = []struct {
 	{"l3_3x3", 14 * 14, 256, 2304},
 	{"l4_3x3", 7 * 7, 512, 4608},
 	{"l2_down", 28 * 28, 128, 64},
+	{"r50_l1_expand", 56 * 56, 256, 64},
+	{"r50_l1_reduce", 56 * 56, 64, 256},
+	{"r50_l3_reduce", 14 * 14, 256, 1024},
+	{"r50_l4_expand", 7 * 7, 2048, 512},
 }
 
 // BenchmarkGemmU8S8 reports GOP/s (2 operations per multiply-add) of the

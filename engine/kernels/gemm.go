@@ -50,14 +50,14 @@ func gemmU8S8Generic(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8
 		r := 0
 		for ; r+4 <= m; r += 4 {
 			var acc [4][PanelN]int32
-			dotU8S8x4(&acc, a[r*lda:], lda, kp, wide)
+			dotSWAR4x8(&acc, a[r*lda:], lda, kp, wide)
 			for i := range 4 {
 				storeI32(out, ldo, r+i, n0, nn, &acc[i], ep)
 			}
 		}
 		for ; r < m; r++ {
 			var acc [PanelN]int32
-			dotU8S8x1(&acc, a[r*lda:r*lda+kp], wide)
+			dotSWAR1x8(&acc, a[r*lda:r*lda+kp], wide)
 			storeI32(out, ldo, r, n0, nn, &acc, ep)
 		}
 	}
@@ -71,7 +71,7 @@ func WorkspaceU8S8(kp int) int { return kp * PanelN / 2 }
 // a·w2 over k is S[j] + S[j+1]·2³², exactly, because each S fits in 32 bits
 // (|S| ≤ 255·127·K < 2³¹ for K < 66000). widenPanelO8K2 prepares one panel
 // in that form, wide[k][j/2]; the panel is reused for every row of A.
-func widenPanelO8K2(wide []int64, panel []int8, kp int) {
+func widenPanelO8K2[T int8 | int16](wide []int64, panel []T, kp int) {
 	for k := range kp {
 		src := panel[(k/2)*2*PanelN+k%2:]
 		for j := 0; j < PanelN/2; j++ {
@@ -87,9 +87,9 @@ func splitPair(dst []int32, v int64) {
 	dst[0], dst[1] = lo, int32((v-int64(lo))>>32)
 }
 
-// dotU8S8x4 accumulates a 4-row × 8-channel tile: 16 accumulators, held
+// dotSWAR4x8 accumulates a 4-row × 8-channel tile: 16 accumulators, held
 // in locals so that the compiler keeps them out of memory.
-func dotU8S8x4(acc *[4][PanelN]int32, a []uint8, lda, kp int, wide []int64) {
+func dotSWAR4x8[T uint8 | int16](acc *[4][PanelN]int32, a []T, lda, kp int, wide []int64) {
 	a0, a1, a2, a3 := a[:kp], a[lda:lda+kp], a[2*lda:2*lda+kp], a[3*lda:3*lda+kp]
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 int64
 	for k := range a0 {
@@ -119,7 +119,7 @@ func dotU8S8x4(acc *[4][PanelN]int32, a []uint8, lda, kp int, wide []int64) {
 	}
 }
 
-func dotU8S8x1(acc *[PanelN]int32, a []uint8, wide []int64) {
+func dotSWAR1x8[T uint8 | int16](acc *[PanelN]int32, a []T, wide []int64) {
 	var c0, c1, c2, c3 int64
 	for k, x := range a {
 		w := (*[4]int64)(wide[k*4 : k*4+4])
@@ -143,6 +143,43 @@ func storeI32(out []float32, ldo, m, n0, nn int, acc *[PanelN]int32, ep *Epilogu
 			v -= ep.ZeroPoint * ep.WSum[n]
 		}
 		row[j] = ep.finish(float32(v)*ep.Scale[n], m, n, ldo)
+	}
+}
+
+// GemmS16S16 computes the raw int32 products C = A·Wᵀ of int16 rows (Kp
+// even, stride lda) and int16 weights packed O8K2, for the Winograd GEMMs.
+// It writes whole panels: PaddedN(n) columns of each output row (ldo ≥
+// PaddedN(n)). ws is scratch of WorkspaceS16S16(kp). The caller guarantees
+// that every sum fits int32 (it does in the Winograd domain); within that,
+// any summation order gives the same exact result.
+func GemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
+	gemmS16S16(out, ldo, a, lda, m, kp, w, n, ws)
+}
+
+// WorkspaceS16S16 is the scratch GemmS16S16 needs for a given Kp.
+func WorkspaceS16S16(kp int) int { return kp * PanelN / 2 }
+
+// gemmS16S16Generic pairs channels in 64-bit multiplies like
+// gemmU8S8Generic: |S| < 2³¹ still holds for every sum.
+func gemmS16S16Generic(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
+	panelSize := PanelN * kp
+	wide := ws[:WorkspaceS16S16(kp)]
+	for p := 0; p*PanelN < n; p++ {
+		widenPanelO8K2(wide, w[p*panelSize:(p+1)*panelSize], kp)
+		n0 := p * PanelN
+		r := 0
+		for ; r+4 <= m; r += 4 {
+			var acc [4][PanelN]int32
+			dotSWAR4x8(&acc, a[r*lda:], lda, kp, wide)
+			for i := range 4 {
+				copy(out[(r+i)*ldo+n0:(r+i)*ldo+n0+PanelN], acc[i][:])
+			}
+		}
+		for ; r < m; r++ {
+			var acc [PanelN]int32
+			dotSWAR1x8(&acc, a[r*lda:r*lda+kp], wide)
+			copy(out[r*ldo+n0:r*ldo+n0+PanelN], acc[:])
+		}
 	}
 }
 

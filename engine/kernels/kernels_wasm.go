@@ -168,3 +168,73 @@ func maxPool3x3s2(dst, src []float32, h, w, c int) bool {
 	maxPool3x3s2SIMD(ptr(dst), ptr(src), int32(h), int32(w), int32(c))
 	return true
 }
+
+//go:wasmimport kernels gemm_s16s16
+//go:noescape
+func gemmS16S16SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32)
+
+//go:wasmimport kernels winograd_in_u8
+//go:noescape
+func winogradInputU8SIMD(v unsafe.Pointer, vs, ldv int32, src unsafe.Pointer, h, w, c, tw, t0, t1 int32, zeros unsafe.Pointer)
+
+//go:wasmimport kernels winograd_out
+//go:noescape
+func winogradOutputSIMD(out unsafe.Pointer, ldo int32, m unsafe.Pointer, ms, ldm, h, w, n, tw, t0, t1 int32,
+	scale, bias, res unsafe.Pointer, relu int32)
+
+func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
+	np := PaddedN(n)
+	if !useSIMD || !spans(len(out), m, np, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 || len(w) < np*kp {
+		gemmS16S16Generic(out, ldo, a, lda, m, kp, w, n, ws)
+		return
+	}
+	gemmS16S16SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n))
+}
+
+// winogradZeros stands in for the input taps in the padding: the SIMD
+// input transform reads c bytes from it.
+var winogradZeros [WinogradMaxC + 8]uint8
+
+// winogradTilesFit reports whether tiles t0…t1 are valid for an h×w
+// output with tw tiles a row, with numbers that fit the kernels' arguments.
+func winogradTilesFit(h, w, tw, t0, t1 int) bool {
+	tiles, ttw := WinogradTiles(h, w)
+	return h > 0 && w > 0 && tw == ttw && 0 <= t0 && t0 < t1 && t1 <= tiles && h*w < 1<<26
+}
+
+func winogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) bool {
+	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || c <= 0 || c > WinogradMaxC || ldv < c ||
+		len(src) < h*w*c || vs < (t1-t0)*ldv || 15*vs+(t1-t0)*ldv > len(v) || vs >= 1<<26 {
+		return false
+	}
+	winogradInputU8SIMD(ptr(v), int32(vs), int32(ldv), ptr(src), int32(h), int32(w), int32(c), int32(tw),
+		int32(t0), int32(t1), ptr(winogradZeros[:]))
+	return true
+}
+
+func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
+	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || n <= 0 || ldo < n || ldm < n || ldo >= 1<<20 ||
+		len(out) < h*w*ldo-(ldo-n) || ms < (t1-t0)*ldm || 15*ms+(t1-t0)*ldm > len(m) || ms >= 1<<26 ||
+		len(ep.Scale) < n || len(ep.Bias) < n || ep.ZeroPoint != 0 ||
+		(ep.Residual != nil && len(ep.Residual) < h*w*ldo-(ldo-n)) {
+		return false
+	}
+	winogradOutputSIMD(ptr(out), int32(ldo), ptr(m), int32(ms), int32(ldm), int32(h), int32(w), int32(n), int32(tw),
+		int32(t0), int32(t1), ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+	return true
+}
+
+//go:wasmimport kernels winograd_weights_s8
+//go:noescape
+func winogradWeightsSIMD(u, w unsafe.Pointer, n, c int32)
+
+// winogradWeights runs the SIMD weight transform for even c (the pairs of
+// input channels line up with O8K2's pairs), or reports false.
+func winogradWeights(u []int16, wq []int8, n, c int) bool {
+	if !useSIMD || n <= 0 || c <= 0 || c&1 != 0 || c > WinogradMaxC || n >= 1<<16 ||
+		len(wq) < PaddedN(n)*9*c || len(u) < 16*PaddedN(n)*c {
+		return false
+	}
+	winogradWeightsSIMD(ptr(u), ptr(wq), int32(n), int32(c))
+	return true
+}

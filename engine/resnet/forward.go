@@ -91,17 +91,18 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 	}
 	s := &n.run
 	direct := c.k == 1 && c.stride == 1 && c.lda == in.c // a 1×1 conv is a GEMM on the tensor itself
+	// stride-1 3×3 (its input follows a ReLU: zero point 0)
+	if n.winograd && c.winogradable() {
+		n.applyWinograd(c, in, out, &ep)
+		return
+	}
 	if n.int8 {
 		a := in.q
 		if !direct {
 			a = s.col[:m*c.lda]
 			kernels.Im2col(a, c.lda, in.q, in.h, in.w, in.c, c.k, c.stride, c.pad, uint8(in.zp))
 		}
-		scale := s.scale[:c.out]
-		for i, ws := range c.wscale {
-			scale[i] = in.scale * ws
-		}
-		ep.Scale, ep.ZeroPoint, ep.WSum = scale, in.zp, c.wsum
+		ep.Scale, ep.ZeroPoint, ep.WSum = n.scales(c, in), in.zp, c.wsum
 		parallelRows(m, func(worker, r0, r1 int) {
 			e := ep.Rows(r0, c.out)
 			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
@@ -117,6 +118,30 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		e := ep.Rows(r0, c.out)
 		kernels.GemmF32(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wf, c.out, &e)
 	})
+}
+
+// applyWinograd is conv for stride-1 3×3 layers: the same epilogue on the
+// same integers, with the tiles split between the workers.
+func (n *Net) applyWinograd(c *conv, in, out *tensor, ep *kernels.Epilogue) {
+	s := &n.run
+	if c.wino == nil {
+		c.wino = kernels.WinogradWeights(c.wq, c.out, c.in)
+	}
+	ep.Scale = n.scales(c, in)
+	tiles, _ := kernels.WinogradTiles(in.h, in.w)
+	parallelRows(tiles, func(worker, t0, t1 int) {
+		kernels.Conv3x3Winograd(out.f, in.q, in.h, in.w, in.c, c.wino, c.out, ep, t0, t1, s.wino[worker])
+	})
+}
+
+// scales are the per-channel factors from an int8 conv's accumulators to
+// real values: activation scale × weight scale.
+func (n *Net) scales(c *conv, in *tensor) []float32 {
+	scale := n.run.scale[:c.out]
+	for i, ws := range c.wscale {
+		scale[i] = in.scale * ws
+	}
+	return scale
 }
 
 // quantize fills t.q from t.f for int8 models: zero point 0 after a ReLU,

@@ -29,8 +29,9 @@ type state struct {
 	t1, t2, sc   tensor // inside a block: after conv1, after conv2, projection shortcut
 	col          []uint8
 	colf         []float32
-	scale        []float32 // per-channel activation×weight scales of the current conv
-	ws           [][]int64 // GEMM workspace, one per worker
+	scale        []float32                    // per-channel activation×weight scales of the current conv
+	ws           [][]int64                    // GEMM workspace, one per worker
+	wino         []*kernels.WinogradWorkspace // one per worker, when the net has Winograd layers
 	feat, logits []float32
 }
 
@@ -39,12 +40,16 @@ func (s *state) reserve(n *Net, h, w int) {
 	if s.h == h && s.w == w {
 		return
 	}
-	var maxAct, maxCol, maxC, maxK int
+	var maxAct, maxCol, maxC, maxK, winoIn, winoOut int
 	visit := func(c *conv, ih, iw int) (int, int) {
 		oh, ow := c.outSize(ih, iw)
 		maxAct = max(maxAct, oh*ow*c.out)
-		maxCol = max(maxCol, oh*ow*c.lda)
 		maxC = max(maxC, c.out)
+		if n.winograd && c.winogradable() {
+			winoIn, winoOut = max(winoIn, c.in), max(winoOut, c.out)
+			return oh, ow
+		}
+		maxCol = max(maxCol, oh*ow*c.lda)
 		maxK = max(maxK, c.lda)
 		return oh, ow
 	}
@@ -79,6 +84,12 @@ func (s *state) reserve(n *Net, h, w int) {
 	s.ws = make([][]int64, workers())
 	for i := range s.ws {
 		s.ws[i] = make([]int64, kernels.WorkspaceU8S8(maxK))
+	}
+	s.wino = nil
+	if winoIn > 0 {
+		for range workers() {
+			s.wino = append(s.wino, kernels.NewWinogradWorkspace(winoIn, winoOut))
+		}
 	}
 	s.feat = make([]float32, n.Meta.Features())
 	s.logits = make([]float32, n.Meta.Classes)

@@ -21,6 +21,7 @@ type conv struct {
 	wscale                  []float32 // [out] int8 weight scales
 	wsum                    []int32   // [out] row sums, for the stem's zero-point input
 	wf                      []float32 // [PaddedN(out)/8][kdim][8]
+	wino                    []int16   // Winograd-domain weights of a stride-1 3×3 int8 conv, or nil
 	bias                    []float32 // [out]
 }
 
@@ -40,6 +41,7 @@ type Net struct {
 	fcWq            []int8    // [classes][features] int8 rows
 	fcWf            []float32 // [classes][features]
 	fcScale, fcBias []float32
+	winograd        bool // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
 	run             state
 }
 
@@ -124,20 +126,42 @@ func New(f *modelfile.File) (*Net, error) {
 	if err := n.loadFC(f, in); err != nil {
 		return nil, err
 	}
+	n.SetWinograd(true)
 	return n, nil
 }
 
-func countConvs(n *Net) int {
-	c := 1
+// SetWinograd chooses how int8 stride-1 3×3 convolutions run: Winograd
+// F(2×2, 3×3) (the default; 2.25× fewer multiplies) or im2col and a GEMM.
+// Both give bit-identical results (kernels/winograd.go says why). The
+// Winograd weights, 16/9 as many values at twice the width, are made on a
+// layer's first use and kept; a host that classifies one image per instance
+// (the edge) does better without them.
+func (n *Net) SetWinograd(on bool) {
+	n.winograd = on && n.int8
+	n.run = state{} // the workspaces depend on it
+}
+
+// winogradable is whether c can run as Winograd F(2×2, 3×3).
+func (c *conv) winogradable() bool {
+	return c.wq != nil && c.k == 3 && c.stride == 1 && c.pad == 1 && c.in <= kernels.WinogradMaxC
+}
+
+func (n *Net) eachConv(f func(*conv)) {
+	f(n.stem)
 	for _, s := range n.stages {
 		for _, b := range s {
 			for _, x := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
 				if x != nil {
-					c++
+					f(x)
 				}
 			}
 		}
 	}
+}
+
+func countConvs(n *Net) int {
+	c := 0
+	n.eachConv(func(*conv) { c++ })
 	return c
 }
 

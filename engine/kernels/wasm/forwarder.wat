@@ -10,6 +10,7 @@
 ;;
 ;; Slots (loader.mjs's SLOTS lists the same names in the same order):
 ;;   0 gemm_u8s8  1 gemm_f32  2 quantize_u8  3 max_f32  4 im2col  5 maxpool3x3s2
+;;   6 gemm_s16s16  7 winograd_in_u8  8 winograd_out  9 winograd_weights_s8
 ;; An empty slot traps; Go calls none of these unless the loader said the
 ;; kernels are linked (see kernels_wasm.go).
 (module
@@ -19,7 +20,11 @@
   (type $max_f32 (func (param i32 i32 i32) (result f32)))
   (type $im2col (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (type $maxpool3x3s2 (func (param i32 i32 i32 i32 i32)))
-  (table $t (export "table") 6 funcref)
+  (type $gemm_s16s16 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $winograd_in_u8 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $winograd_out (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $winograd_weights_s8 (func (param i32 i32 i32 i32)))
+  (table $t (export "table") 10 funcref)
 
   (func (export "gemm_u8s8") (type $gemm_u8s8)
     (call_indirect $t (type $gemm_u8s8)
@@ -48,4 +53,22 @@
     (call_indirect $t (type $maxpool3x3s2)
       (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)
       (i32.const 5)))
+  (func (export "gemm_s16s16") (type $gemm_s16s16)
+    (call_indirect $t (type $gemm_s16s16)
+      (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7)
+      (i32.const 6)))
+  (func (export "winograd_in_u8") (type $winograd_in_u8)
+    (call_indirect $t (type $winograd_in_u8)
+      (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8) (local.get 9) (local.get 10)
+      (i32.const 7)))
+  (func (export "winograd_out") (type $winograd_out)
+    (call_indirect $t (type $winograd_out)
+      (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7)
+      (local.get 8) (local.get 9) (local.get 10) (local.get 11) (local.get 12) (local.get 13) (local.get 14)
+      (i32.const 8)))
+  (func (export "winograd_weights_s8") (type $winograd_weights_s8)
+    (call_indirect $t (type $winograd_weights_s8)
+      (local.get 0) (local.get 1) (local.get 2) (local.get 3)
+      (i32.const 9)))
 )

@@ -195,6 +195,74 @@
         (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
         (local.set $k (i32.add (local.get $k) (i32.const 2)))
         (br $tail)))
+    ;; The epilogue. A full panel without zero point (every layer but the
+    ;; stem) inline, with scale and bias loaded once for the four rows: the
+    ;; same operations in the same order as $store_i32, which does the rest.
+    ;; The registers of the inner loop are free now: x2, x3 hold the scales,
+    ;; wl, wh the biases, x0, x1 a row, k its byte offset.
+    (if (i32.and (i32.eqz (local.get $zp)) (i32.ge_u (i32.sub (local.get $n) (local.get $n0)) (i32.const 8)))
+      (then
+        (local.set $x2 (v128.load offset=0 (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
+        (local.set $x3 (v128.load offset=16 (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
+        (local.set $wl (v128.load offset=0 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
+        (local.set $wh (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
+        (local.set $k (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldo)) (local.get $n0)) (i32.const 2)))
+        ;; row 0
+        (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c0l)) (local.get $x2)) (local.get $wl)))
+        (local.set $x1 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c0h)) (local.get $x3)) (local.get $wh)))
+        (if (local.get $res)
+          (then
+            (local.set $x0 (f32x4.add (local.get $x0) (v128.load offset=0 (i32.add (local.get $res) (local.get $k)))))
+            (local.set $x1 (f32x4.add (local.get $x1) (v128.load offset=16 (i32.add (local.get $res) (local.get $k)))))))
+        (if (local.get $relu)
+          (then
+            (local.set $x0 (v128.andnot (local.get $x0) (f32x4.lt (local.get $x0) (v128.const i32x4 0 0 0 0))))
+            (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
+        ;; row 1
+        (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c1l)) (local.get $x2)) (local.get $wl)))
+        (local.set $x1 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c1h)) (local.get $x3)) (local.get $wh)))
+        (if (local.get $res)
+          (then
+            (local.set $x0 (f32x4.add (local.get $x0) (v128.load offset=0 (i32.add (local.get $res) (local.get $k)))))
+            (local.set $x1 (f32x4.add (local.get $x1) (v128.load offset=16 (i32.add (local.get $res) (local.get $k)))))))
+        (if (local.get $relu)
+          (then
+            (local.set $x0 (v128.andnot (local.get $x0) (f32x4.lt (local.get $x0) (v128.const i32x4 0 0 0 0))))
+            (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
+        ;; row 2
+        (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c2l)) (local.get $x2)) (local.get $wl)))
+        (local.set $x1 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c2h)) (local.get $x3)) (local.get $wh)))
+        (if (local.get $res)
+          (then
+            (local.set $x0 (f32x4.add (local.get $x0) (v128.load offset=0 (i32.add (local.get $res) (local.get $k)))))
+            (local.set $x1 (f32x4.add (local.get $x1) (v128.load offset=16 (i32.add (local.get $res) (local.get $k)))))))
+        (if (local.get $relu)
+          (then
+            (local.set $x0 (v128.andnot (local.get $x0) (f32x4.lt (local.get $x0) (v128.const i32x4 0 0 0 0))))
+            (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
+        ;; row 3
+        (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c3l)) (local.get $x2)) (local.get $wl)))
+        (local.set $x1 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c3h)) (local.get $x3)) (local.get $wh)))
+        (if (local.get $res)
+          (then
+            (local.set $x0 (f32x4.add (local.get $x0) (v128.load offset=0 (i32.add (local.get $res) (local.get $k)))))
+            (local.set $x1 (f32x4.add (local.get $x1) (v128.load offset=16 (i32.add (local.get $res) (local.get $k)))))))
+        (if (local.get $relu)
+          (then
+            (local.set $x0 (v128.andnot (local.get $x0) (f32x4.lt (local.get $x0) (v128.const i32x4 0 0 0 0))))
+            (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (return)))
     (call $store_i32 (local.get $c0l) (local.get $c0h) (local.get $r) (local.get $out) (local.get $ldo) (local.get $n0) (local.get $n)
       (local.get $zp) (local.get $wsum) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
     (call $store_i32 (local.get $c1l) (local.get $c1h) (i32.add (local.get $r) (i32.const 1)) (local.get $out) (local.get $ldo) (local.get $n0) (local.get $n)
@@ -640,4 +708,630 @@
             (br $xs)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $ys))))
+
+  ;; ------------------------------------------------------------- Winograd
+  ;;
+  ;; F(2×2, 3×3) on u8 activations, exactly (winograd.go has the argument):
+  ;; winograd_in_u8 transforms 4×4 input tiles to int16, gemm_s16s16
+  ;; multiplies each of the 16 transformed positions by its int16 weights,
+  ;; winograd_out transforms back and runs the int8 epilogue. All integer
+  ;; arithmetic wraps, which is exact modulo 2³², so any order of it gives
+  ;; the twins' bits.
+
+  ;; The address of input tap (y, x) of an h×w×c u8 image, or zeros (c zero
+  ;; bytes) when the tap falls in the padding.
+  (func $tap (param $src i32) (param $zeros i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $y i32) (param $x i32) (result i32)
+    (if (result i32) (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $x) (local.get $w)))
+      (then (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)) (local.get $c))))
+      (else (local.get $zeros))))
+
+  ;; winograd_in_u8: for tiles t0…t1, v[ξ·vs + (t−t0)·ldv + ch] = (Bᵀ d B)[ξ]
+  ;; for channel ch (int16; vs, ldv in elements), zeros for c ≤ ch < ldv.
+  ;; Eight channels per step, as i16x8 (u8 values; the transform stays within
+  ;; ±1020); the last c mod 8 channels one at a time in lane 0 of the same
+  ;; code. The taps of a tile are located once: 16 addresses, out-of-image
+  ;; taps pointing at the zeros.
+  (func $winograd_in_u8 (export "winograd_in_u8")
+    (param $v i32) (param $vs i32) (param $ldv i32) (param $src i32) (param $h i32) (param $w i32)
+    (param $c i32) (param $tw i32) (param $t0 i32) (param $t1 i32) (param $zeros i32)
+    (local $t i32) (local $y i32) (local $x i32) (local $ch i32) (local $c8 i32) (local $vb i32) (local $vs2 i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32) (local $p6 i32) (local $p7 i32)
+    (local $p8 i32) (local $p9 i32) (local $p10 i32) (local $p11 i32) (local $p12 i32) (local $p13 i32) (local $p14 i32) (local $p15 i32)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128)
+    (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128)
+    (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128)
+    (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e33 v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local.set $c8 (i32.and (local.get $c) (i32.const -8)))
+    (local.set $vs2 (i32.shl (local.get $vs) (i32.const 1)))
+    (local.set $t (local.get $t0))
+    (block $tdone
+      (loop $tiles
+        (br_if $tdone (i32.ge_u (local.get $t) (local.get $t1)))
+        ;; tap (r, s) at row y+r, column x+s; y, x may be −1 (and compare
+        ;; as huge unsigned numbers, so $tap sends them to the zeros)
+        (local.set $y (i32.sub (i32.shl (i32.div_u (local.get $t) (local.get $tw)) (i32.const 1)) (i32.const 1)))
+        (local.set $x (i32.sub (i32.shl (i32.rem_u (local.get $t) (local.get $tw)) (i32.const 1)) (i32.const 1)))
+        (local.set $p0 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (local.get $x)))
+        (local.set $p1 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 1))))
+        (local.set $p2 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 2))))
+        (local.set $p3 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 3))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (local.set $p4 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (local.get $x)))
+        (local.set $p5 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 1))))
+        (local.set $p6 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 2))))
+        (local.set $p7 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 3))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (local.set $p8 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (local.get $x)))
+        (local.set $p9 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 1))))
+        (local.set $p10 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 2))))
+        (local.set $p11 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 3))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (local.set $p12 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (local.get $x)))
+        (local.set $p13 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 1))))
+        (local.set $p14 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 2))))
+        (local.set $p15 (call $tap (local.get $src) (local.get $zeros) (local.get $h) (local.get $w) (local.get $c) (local.get $y) (i32.add (local.get $x) (i32.const 3))))
+        (local.set $ch (i32.const 0))
+        (block $cdone
+          (loop $chans
+            (br_if $cdone (i32.ge_u (local.get $ch) (local.get $c)))
+            ;; d·B for each tap row r: e[r] = [d0−d2, d1+d2, d2−d1, d1−d3]
+            (if (i32.lt_u (local.get $ch) (local.get $c8))
+              (then
+                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p0) (local.get $ch))))
+                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p1) (local.get $ch))))
+                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p2) (local.get $ch))))
+                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p3) (local.get $ch)))))
+              (else
+                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p0) (local.get $ch)))))
+                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p1) (local.get $ch)))))
+                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p2) (local.get $ch)))))
+                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p3) (local.get $ch)))))))
+            (local.set $e00 (i16x8.sub (local.get $d0) (local.get $d2)))
+            (local.set $e01 (i16x8.add (local.get $d1) (local.get $d2)))
+            (local.set $e02 (i16x8.sub (local.get $d2) (local.get $d1)))
+            (local.set $e03 (i16x8.sub (local.get $d1) (local.get $d3)))
+            (if (i32.lt_u (local.get $ch) (local.get $c8))
+              (then
+                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p4) (local.get $ch))))
+                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p5) (local.get $ch))))
+                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p6) (local.get $ch))))
+                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p7) (local.get $ch)))))
+              (else
+                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p4) (local.get $ch)))))
+                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p5) (local.get $ch)))))
+                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p6) (local.get $ch)))))
+                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p7) (local.get $ch)))))))
+            (local.set $e10 (i16x8.sub (local.get $d0) (local.get $d2)))
+            (local.set $e11 (i16x8.add (local.get $d1) (local.get $d2)))
+            (local.set $e12 (i16x8.sub (local.get $d2) (local.get $d1)))
+            (local.set $e13 (i16x8.sub (local.get $d1) (local.get $d3)))
+            (if (i32.lt_u (local.get $ch) (local.get $c8))
+              (then
+                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p8) (local.get $ch))))
+                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p9) (local.get $ch))))
+                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p10) (local.get $ch))))
+                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p11) (local.get $ch)))))
+              (else
+                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p8) (local.get $ch)))))
+                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p9) (local.get $ch)))))
+                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p10) (local.get $ch)))))
+                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p11) (local.get $ch)))))))
+            (local.set $e20 (i16x8.sub (local.get $d0) (local.get $d2)))
+            (local.set $e21 (i16x8.add (local.get $d1) (local.get $d2)))
+            (local.set $e22 (i16x8.sub (local.get $d2) (local.get $d1)))
+            (local.set $e23 (i16x8.sub (local.get $d1) (local.get $d3)))
+            (if (i32.lt_u (local.get $ch) (local.get $c8))
+              (then
+                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p12) (local.get $ch))))
+                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p13) (local.get $ch))))
+                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p14) (local.get $ch))))
+                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p15) (local.get $ch)))))
+              (else
+                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p12) (local.get $ch)))))
+                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p13) (local.get $ch)))))
+                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p14) (local.get $ch)))))
+                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p15) (local.get $ch)))))))
+            (local.set $e30 (i16x8.sub (local.get $d0) (local.get $d2)))
+            (local.set $e31 (i16x8.add (local.get $d1) (local.get $d2)))
+            (local.set $e32 (i16x8.sub (local.get $d2) (local.get $d1)))
+            (local.set $e33 (i16x8.sub (local.get $d1) (local.get $d3)))
+            ;; Bᵀ·e, column j at a time: position ξ = 4i + j
+            (local.set $vb (i32.add (local.get $v) (i32.shl (i32.add (i32.mul (i32.sub (local.get $t) (local.get $t0)) (local.get $ldv)) (local.get $ch)) (i32.const 1))))
+            (call $win_col (local.get $e00) (local.get $e10) (local.get $e20) (local.get $e30) (local.get $vb) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
+            (call $win_col (local.get $e01) (local.get $e11) (local.get $e21) (local.get $e31) (i32.add (local.get $vb) (local.get $vs2)) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
+            (call $win_col (local.get $e02) (local.get $e12) (local.get $e22) (local.get $e32) (i32.add (local.get $vb) (i32.shl (local.get $vs2) (i32.const 1))) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
+            (call $win_col (local.get $e03) (local.get $e13) (local.get $e23) (local.get $e33) (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 3))) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
+            (local.set $ch (i32.add (local.get $ch) (select (i32.const 8) (i32.const 1) (i32.lt_u (local.get $ch) (local.get $c8)))))
+            (br $chans)))
+        ;; padding channels c…ldv
+        (block $zdone
+          (loop $zeroes
+            (br_if $zdone (i32.ge_u (local.get $ch) (local.get $ldv)))
+            (local.set $vb (i32.add (local.get $v) (i32.shl (i32.add (i32.mul (i32.sub (local.get $t) (local.get $t0)) (local.get $ldv)) (local.get $ch)) (i32.const 1))))
+            (local.set $y (i32.const 0))
+            (block $xdone
+              (loop $xis
+                (br_if $xdone (i32.ge_u (local.get $y) (i32.const 16)))
+                (i32.store16 (local.get $vb) (i32.const 0))
+                (local.set $vb (i32.add (local.get $vb) (local.get $vs2)))
+                (local.set $y (i32.add (local.get $y) (i32.const 1)))
+                (br $xis)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+            (br $zeroes)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tiles))))
+
+  ;; One column j of Bᵀ·e: positions ξ = j, 4+j, 8+j, 12+j, at addr, addr +
+  ;; 4·vs2, … (vs2: the position stride in bytes): [e0−e2, e1+e2, e2−e1,
+  ;; e1−e3], eight lanes, or lane 0 only (full = 0).
+  (func $win_col (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128)
+    (param $addr i32) (param $vs2 i32) (param $full i32)
+    (local $step i32)
+    (local.set $step (i32.shl (local.get $vs2) (i32.const 2)))
+    (if (local.get $full)
+      (then
+        (v128.store (local.get $addr) (i16x8.sub (local.get $e0) (local.get $e2)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store (local.get $addr) (i16x8.add (local.get $e1) (local.get $e2)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store (local.get $addr) (i16x8.sub (local.get $e2) (local.get $e1)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store (local.get $addr) (i16x8.sub (local.get $e1) (local.get $e3))))
+      (else
+        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e0) (local.get $e2)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store16_lane 0 (local.get $addr) (i16x8.add (local.get $e1) (local.get $e2)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e2) (local.get $e1)))
+        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e1) (local.get $e3))))))
+
+  ;; gemm_s16s16: out[m][n] = Σ_k a[m][k]·w[n][k], raw int32, for int16 rows
+  ;; (kp even, stride lda elements) and int16 weights packed O8K2 (panel p:
+  ;; per pair kk, 32 bytes [c0k0 c0k1 … c7k1]). Writes whole panels (ldo ≥
+  ;; n rounded up to 8). The pair (a0, a1) is one 32-bit load-splat; no
+  ;; widening anywhere, unlike gemm_u8s8.
+  (func $gemm_s16s16 (export "gemm_s16s16")
+    (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $m i32)
+    (param $kp i32) (param $w i32) (param $n i32)
+    (local $mc i32) (local $r0 i32) (local $r1 i32) (local $r i32) (local $n0 i32) (local $wp i32)
+    (local.set $mc (i32.and (i32.div_u (i32.const 8192) (i32.add (local.get $kp) (i32.const 1))) (i32.const -4)))
+    (if (i32.lt_u (local.get $mc) (i32.const 4)) (then (local.set $mc (i32.const 4))))
+    (local.set $r0 (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r0) (local.get $m)))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $mc)))
+        (if (i32.gt_u (local.get $r1) (local.get $m)) (then (local.set $r1 (local.get $m))))
+        (local.set $n0 (i32.const 0))
+        (block $pdone
+          (loop $panels
+            (br_if $pdone (i32.ge_u (local.get $n0) (local.get $n)))
+            (local.set $wp (i32.add (local.get $w) (i32.shl (i32.mul (local.get $n0) (local.get $kp)) (i32.const 1))))
+            (local.set $r (local.get $r0))
+            (block $t4done
+              (loop $t4
+                (br_if $t4done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $r1)))
+                (call $s16_4x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
+                  (local.get $kp) (local.get $wp) (local.get $n0))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $t4)))
+            (block $t1done
+              (loop $t1
+                (br_if $t1done (i32.ge_u (local.get $r) (local.get $r1)))
+                (call $s16_1x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
+                  (local.get $kp) (local.get $wp) (local.get $n0))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $t1)))
+            (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+            (br $panels)))
+        (local.set $r0 (local.get $r1))
+        (br $rows))))
+
+  (func $s16_4x8
+    (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $r i32)
+    (param $kp i32) (param $wp i32) (param $n0 i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $end i32) (local $end4 i32) (local $wk i32)
+    (local $wl v128) (local $wh v128) (local $b v128) (local $o i32)
+    (local $c0l v128) (local $c0h v128) (local $c1l v128) (local $c1h v128)
+    (local $c2l v128) (local $c2h v128) (local $c3l v128) (local $c3h v128)
+    ;; a0…a3 walk the four rows (bytes); end is a0's last pair
+    (local.set $a0 (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $lda)) (i32.const 1))))
+    (local.set $a1 (i32.add (local.get $a0) (i32.shl (local.get $lda) (i32.const 1))))
+    (local.set $a2 (i32.add (local.get $a1) (i32.shl (local.get $lda) (i32.const 1))))
+    (local.set $a3 (i32.add (local.get $a2) (i32.shl (local.get $lda) (i32.const 1))))
+    (local.set $end (i32.add (local.get $a0) (i32.shl (local.get $kp) (i32.const 1))))
+    (local.set $end4 (i32.add (local.get $a0) (i32.shl (i32.and (local.get $kp) (i32.const -8)) (i32.const 1))))
+    (local.set $wk (local.get $wp))
+    ;; four pairs per iteration
+    (block $mdone
+      (loop $main
+        (br_if $mdone (i32.ge_u (local.get $a0) (local.get $end4)))
+        (local.set $wl (v128.load offset=0 (local.get $wk)))
+        (local.set $wh (v128.load offset=16 (local.get $wk)))
+        (local.set $b (v128.load32_splat offset=0 (local.get $a0)))
+        (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=0 (local.get $a1)))
+        (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=0 (local.get $a2)))
+        (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=0 (local.get $a3)))
+        (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $wl (v128.load offset=32 (local.get $wk)))
+        (local.set $wh (v128.load offset=48 (local.get $wk)))
+        (local.set $b (v128.load32_splat offset=4 (local.get $a0)))
+        (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=4 (local.get $a1)))
+        (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=4 (local.get $a2)))
+        (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=4 (local.get $a3)))
+        (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $wl (v128.load offset=64 (local.get $wk)))
+        (local.set $wh (v128.load offset=80 (local.get $wk)))
+        (local.set $b (v128.load32_splat offset=8 (local.get $a0)))
+        (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=8 (local.get $a1)))
+        (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=8 (local.get $a2)))
+        (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=8 (local.get $a3)))
+        (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $wl (v128.load offset=96 (local.get $wk)))
+        (local.set $wh (v128.load offset=112 (local.get $wk)))
+        (local.set $b (v128.load32_splat offset=12 (local.get $a0)))
+        (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=12 (local.get $a1)))
+        (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=12 (local.get $a2)))
+        (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat offset=12 (local.get $a3)))
+        (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $wk (i32.add (local.get $wk) (i32.const 128)))
+        (local.set $a0 (i32.add (local.get $a0) (i32.const 16)))
+        (local.set $a1 (i32.add (local.get $a1) (i32.const 16)))
+        (local.set $a2 (i32.add (local.get $a2) (i32.const 16)))
+        (local.set $a3 (i32.add (local.get $a3) (i32.const 16)))
+        (br $main)))
+    (block $tdone
+      (loop $tail
+        (br_if $tdone (i32.ge_u (local.get $a0) (local.get $end)))
+        (local.set $wl (v128.load offset=0 (local.get $wk)))
+        (local.set $wh (v128.load offset=16 (local.get $wk)))
+        (local.set $b (v128.load32_splat (local.get $a0)))
+        (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat (local.get $a1)))
+        (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat (local.get $a2)))
+        (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $b (v128.load32_splat (local.get $a3)))
+        (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
+        (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
+        (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+        (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+        (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
+        (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
+        (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+        (br $tail)))
+    (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldo)) (local.get $n0)) (i32.const 2))))
+    (v128.store offset=0 (local.get $o) (local.get $c0l))
+    (v128.store offset=16 (local.get $o) (local.get $c0h))
+    (local.set $o (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 2))))
+    (v128.store offset=0 (local.get $o) (local.get $c1l))
+    (v128.store offset=16 (local.get $o) (local.get $c1h))
+    (local.set $o (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 2))))
+    (v128.store offset=0 (local.get $o) (local.get $c2l))
+    (v128.store offset=16 (local.get $o) (local.get $c2h))
+    (local.set $o (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 2))))
+    (v128.store offset=0 (local.get $o) (local.get $c3l))
+    (v128.store offset=16 (local.get $o) (local.get $c3h)))
+
+  (func $s16_1x8
+    (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $r i32)
+    (param $kp i32) (param $wp i32) (param $n0 i32)
+    (local $a0 i32) (local $end i32) (local $wk i32) (local $b v128) (local $cl v128) (local $ch v128) (local $o i32)
+    (local.set $a0 (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $lda)) (i32.const 1))))
+    (local.set $end (i32.add (local.get $a0) (i32.shl (local.get $kp) (i32.const 1))))
+    (local.set $wk (local.get $wp))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $a0) (local.get $end)))
+        (local.set $b (v128.load32_splat (local.get $a0)))
+        (local.set $cl (i32x4.add (local.get $cl) (i32x4.dot_i16x8_s (v128.load offset=0 (local.get $wk)) (local.get $b))))
+        (local.set $ch (i32x4.add (local.get $ch) (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $wk)) (local.get $b))))
+        (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+        (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+        (br $pairs)))
+    (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldo)) (local.get $n0)) (i32.const 2))))
+    (v128.store offset=0 (local.get $o) (local.get $cl))
+    (v128.store offset=16 (local.get $o) (local.get $ch)))
+
+  ;; winograd_out: for tiles t0…t1, Y = (Aᵀ M A) >> 2 from the 16 int32
+  ;; matrices at m (position ξ at byte m + 4·(ξ·ms + (t−t0)·ldm)), then the
+  ;; int8 epilogue (zero point 0) on each output pixel inside h×w: out and
+  ;; res (0 for none) are h×w rows of stride ldo floats. Four channels per
+  ;; step; the last n mod 4 one at a time in lane 0 of the same code, whose
+  ;; epilogue is then the scalar one (it reads nothing past n).
+  (func $winograd_out (export "winograd_out")
+    (param $out i32) (param $ldo i32) (param $m i32) (param $ms i32) (param $ldm i32) (param $h i32) (param $w i32)
+    (param $n i32) (param $tw i32) (param $t0 i32) (param $t1 i32)
+    (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
+    (local $t i32) (local $y i32) (local $x i32) (local $o i32) (local $n4 i32) (local $full i32)
+    (local $mb i32) (local $ms4 i32) (local $pix i32) (local $q i32) (local $step i32) (local $off i32) (local $o4 i32)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $sc v128) (local $bi v128) (local $v v128)
+    (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a03 v128)
+    (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $ms4 (i32.shl (local.get $ms) (i32.const 2)))
+    (local.set $step (i32.shl (local.get $ms4) (i32.const 2)))
+    (local.set $t (local.get $t0))
+    (block $tdone
+      (loop $tiles
+        (br_if $tdone (i32.ge_u (local.get $t) (local.get $t1)))
+        (local.set $y (i32.shl (i32.div_u (local.get $t) (local.get $tw)) (i32.const 1)))
+        (local.set $x (i32.shl (i32.rem_u (local.get $t) (local.get $tw)) (i32.const 1)))
+        (local.set $o (i32.const 0))
+        (block $cdone
+          (loop $chans
+            (br_if $cdone (i32.ge_u (local.get $o) (local.get $n)))
+            (local.set $full (i32.lt_u (local.get $o) (local.get $n4)))
+            (local.set $mb (i32.add (local.get $m) (i32.shl (i32.add (i32.mul (i32.sub (local.get $t) (local.get $t0)) (local.get $ldm)) (local.get $o)) (i32.const 2))))
+            (if (local.get $full)
+              (then
+                ;; four channels, inline: Aᵀ·M column by column, then each
+                ;; pixel inside the image through the epilogue ($wout_pixel's
+                ;; operations, with scale and bias loaded once)
+                (local.set $q (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 0))))
+                (local.set $m0 (v128.load (local.get $q)))
+                (local.set $m1 (v128.load (i32.add (local.get $q) (local.get $step))))
+                (local.set $m2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $step) (i32.const 1)))))
+                (local.set $m3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $step) (i32.const 3)))))
+                (local.set $a00 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+                (local.set $a10 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+                (local.set $q (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 1))))
+                (local.set $m0 (v128.load (local.get $q)))
+                (local.set $m1 (v128.load (i32.add (local.get $q) (local.get $step))))
+                (local.set $m2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $step) (i32.const 1)))))
+                (local.set $m3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $step) (i32.const 3)))))
+                (local.set $a01 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+                (local.set $a11 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+                (local.set $q (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 2))))
+                (local.set $m0 (v128.load (local.get $q)))
+                (local.set $m1 (v128.load (i32.add (local.get $q) (local.get $step))))
+                (local.set $m2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $step) (i32.const 1)))))
+                (local.set $m3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $step) (i32.const 3)))))
+                (local.set $a02 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+                (local.set $a12 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+                (local.set $q (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 3))))
+                (local.set $m0 (v128.load (local.get $q)))
+                (local.set $m1 (v128.load (i32.add (local.get $q) (local.get $step))))
+                (local.set $m2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $step) (i32.const 1)))))
+                (local.set $m3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $step) (i32.const 3)))))
+                (local.set $a03 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+                (local.set $a13 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+                (local.set $o4 (i32.shl (local.get $o) (i32.const 2)))
+                (local.set $sc (v128.load (i32.add (local.get $scale) (local.get $o4))))
+                (local.set $bi (v128.load (i32.add (local.get $bias) (local.get $o4))))
+                (local.set $pix (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)))
+                (block $p0
+                    (local.set $off (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
+                    (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.add (i32x4.add (local.get $a00) (local.get $a01)) (local.get $a02)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
+                    (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
+                    (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (br_if $p0 (i32.ge_u (i32.add (local.get $x) (i32.const 1)) (local.get $w)))
+                    (local.set $off (i32.add (i32.shl (i32.mul (i32.add (local.get $pix) (i32.const 1)) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
+                    (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $a01) (local.get $a02)) (local.get $a03)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
+                    (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
+                    (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v)))
+                (block $p1
+                    (br_if $p1 (i32.ge_u (i32.add (local.get $y) (i32.const 1)) (local.get $h)))
+                    (local.set $pix (i32.add (local.get $pix) (local.get $w)))
+                    (local.set $off (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
+                    (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.add (i32x4.add (local.get $a10) (local.get $a11)) (local.get $a12)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
+                    (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
+                    (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (br_if $p1 (i32.ge_u (i32.add (local.get $x) (i32.const 1)) (local.get $w)))
+                    (local.set $off (i32.add (i32.shl (i32.mul (i32.add (local.get $pix) (i32.const 1)) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
+                    (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $a11) (local.get $a12)) (local.get $a13)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
+                    (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
+                    (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v)))
+                (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                (br $chans)))
+            ;; the last n mod 4 channels
+            ;; Aᵀ·M, column j: [m0j + m1j + m2j, m1j − m2j − m3j]
+            (call $wout_col (local.get $mb) (local.get $ms4) (local.get $full))
+            (local.set $a10) (local.set $a00)
+            (call $wout_col (i32.add (local.get $mb) (local.get $ms4)) (local.get $ms4) (local.get $full))
+            (local.set $a11) (local.set $a01)
+            (call $wout_col (i32.add (local.get $mb) (i32.shl (local.get $ms4) (i32.const 1))) (local.get $ms4) (local.get $full))
+            (local.set $a12) (local.set $a02)
+            (call $wout_col (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 3))) (local.get $ms4) (local.get $full))
+            (local.set $a13) (local.set $a03)
+            ;; (Aᵀ·M)·A, pixel by pixel, inside the image only
+            (local.set $pix (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)))
+            (call $wout_pixel (i32x4.add (i32x4.add (local.get $a00) (local.get $a01)) (local.get $a02))
+              (local.get $pix) (local.get $o) (local.get $full)
+              (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
+            (if (i32.lt_u (i32.add (local.get $x) (i32.const 1)) (local.get $w))
+              (then
+                (call $wout_pixel (i32x4.sub (i32x4.sub (local.get $a01) (local.get $a02)) (local.get $a03))
+                  (i32.add (local.get $pix) (i32.const 1)) (local.get $o) (local.get $full)
+                  (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))))
+            (if (i32.lt_u (i32.add (local.get $y) (i32.const 1)) (local.get $h))
+              (then
+                (local.set $pix (i32.add (local.get $pix) (local.get $w)))
+                (call $wout_pixel (i32x4.add (i32x4.add (local.get $a10) (local.get $a11)) (local.get $a12))
+                  (local.get $pix) (local.get $o) (local.get $full)
+                  (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
+                (if (i32.lt_u (i32.add (local.get $x) (i32.const 1)) (local.get $w))
+                  (then
+                    (call $wout_pixel (i32x4.sub (i32x4.sub (local.get $a11) (local.get $a12)) (local.get $a13))
+                      (i32.add (local.get $pix) (i32.const 1)) (local.get $o) (local.get $full)
+                      (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))))))
+            (local.set $o (i32.add (local.get $o) (select (i32.const 4) (i32.const 1) (local.get $full))))
+            (br $chans)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tiles))))
+
+  ;; Column j of Aᵀ·M from positions j, 4+j, 8+j, 12+j (addr, then steps of
+  ;; 4·stride bytes): four lanes, or lane 0 (full = 0: splat loads, which read
+  ;; nothing past the channel).
+  (func $wout_col (param $addr i32) (param $stride i32) (param $full i32) (result v128 v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $step i32)
+    (local.set $step (i32.shl (local.get $stride) (i32.const 2)))
+    (if (local.get $full)
+      (then
+        (local.set $m0 (v128.load (local.get $addr)))
+        (local.set $m1 (v128.load (i32.add (local.get $addr) (local.get $step))))
+        (local.set $m2 (v128.load (i32.add (local.get $addr) (i32.shl (local.get $step) (i32.const 1)))))
+        (local.set $m3 (v128.load (i32.add (local.get $addr) (i32.mul (local.get $step) (i32.const 3))))))
+      (else
+        (local.set $m0 (v128.load32_splat (local.get $addr)))
+        (local.set $m1 (v128.load32_splat (i32.add (local.get $addr) (local.get $step))))
+        (local.set $m2 (v128.load32_splat (i32.add (local.get $addr) (i32.shl (local.get $step) (i32.const 1)))))
+        (local.set $m3 (v128.load32_splat (i32.add (local.get $addr) (i32.mul (local.get $step) (i32.const 3)))))))
+    (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2))
+    (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+
+  ;; One output pixel's channels o…o+3 (or o alone): acc >> 2, then the int8
+  ;; epilogue of gemm_u8s8 with zero point 0.
+  (func $wout_pixel (param $acc v128) (param $pix i32) (param $o i32) (param $full i32)
+    (param $out i32) (param $ldo i32) (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
+    (local $off i32) (local $o4 i32)
+    (local.set $acc (i32x4.shr_s (local.get $acc) (i32.const 2)))
+    (local.set $o4 (i32.shl (local.get $o) (i32.const 2)))
+    (local.set $off (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
+    (if (local.get $full)
+      (then
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (call $finish
+            (f32x4.mul (f32x4.convert_i32x4_s (local.get $acc)) (v128.load (i32.add (local.get $scale) (local.get $o4))))
+            (i32.add (local.get $bias) (local.get $o4)) (local.get $res) (local.get $off) (local.get $relu))))
+      (else
+        (call $store1_i32 (i32x4.extract_lane 0 (local.get $acc)) (local.get $o) (local.get $off)
+          (local.get $out) (i32.const 0) (i32.const 0) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))))
+
+  ;; winograd_weights_s8: U[ξ] = (2G g 2Gᵀ)[ξ] for every output channel and
+  ;; every pair of input channels, c even: the 16 bytes of tap t's O8K2 pair
+  ;; (t·c/2 + m) of panel p are 8 channels × input channels 2m, 2m+1, the
+  ;; same lanes as pair m of U[ξ]'s panel p. Each half (4 channels) is
+  ;; sign-extended to i16x8 and transformed by $wt_half.
+  (func $winograd_weights_s8 (export "winograd_weights_s8")
+    (param $u i32) (param $w i32) (param $n i32) (param $c i32)
+    (local $np i32) (local $p i32) (local $m i32) (local $half i32) (local $src i32) (local $dst i32) (local $step i32)
+    (local $tap i32) (local $x v128)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $l4 v128) (local $l5 v128) (local $l6 v128) (local $l7 v128) (local $l8 v128)
+    (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128) (local $h4 v128) (local $h5 v128) (local $h6 v128) (local $h7 v128) (local $h8 v128)
+    (local.set $np (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))
+    ;; position stride in bytes: np·c int16
+    (local.set $step (i32.shl (i32.mul (local.get $np) (local.get $c)) (i32.const 1)))
+    ;; tap stride within a panel: c/2 pairs of 16 bytes
+    (local.set $tap (i32.shl (local.get $c) (i32.const 3)))
+    (local.set $p (i32.const 0))
+    (block $pdone
+      (loop $panels
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $np)))
+        (local.set $m (i32.const 0))
+        (block $mdone
+          (loop $pairs
+            (br_if $mdone (i32.ge_u (local.get $m) (i32.shr_u (local.get $c) (i32.const 1))))
+            ;; panel p of the input: 8 channels × 9c bytes; pair m of tap t
+            (local.set $src (i32.add (i32.add (local.get $w) (i32.mul (local.get $p) (i32.mul (local.get $c) (i32.const 9))))
+              (i32.shl (local.get $m) (i32.const 4))))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 0)))))
+            (local.set $l0 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h0 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 1)))))
+            (local.set $l1 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h1 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 2)))))
+            (local.set $l2 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h2 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 3)))))
+            (local.set $l3 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h3 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 4)))))
+            (local.set $l4 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h4 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 5)))))
+            (local.set $l5 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h5 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 6)))))
+            (local.set $l6 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h6 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 7)))))
+            (local.set $l7 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h7 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $x (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 8)))))
+            (local.set $l8 (i16x8.extend_low_i8x16_s (local.get $x)))
+            (local.set $h8 (i16x8.extend_high_i8x16_s (local.get $x)))
+            (local.set $dst (i32.add (local.get $u) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $c)) (i32.shl (local.get $m) (i32.const 4))) (i32.const 1))))
+            (call $wt_half (local.get $dst) (local.get $step)
+              (local.get $l0) (local.get $l1) (local.get $l2) (local.get $l3) (local.get $l4) (local.get $l5) (local.get $l6) (local.get $l7) (local.get $l8))
+            (call $wt_half (i32.add (local.get $dst) (i32.const 16)) (local.get $step)
+              (local.get $h0) (local.get $h1) (local.get $h2) (local.get $h3) (local.get $h4) (local.get $h5) (local.get $h6) (local.get $h7) (local.get $h8))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))
+            (br $pairs)))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $panels))))
+
+  ;; The 16 positions of one half pair from taps g0…g8 (g[ky·3+kx]), stored at
+  ;; dst + ξ·step: 2G·g by columns, then ·2Gᵀ by rows, as the twin does.
+  (func $wt_half (param $dst i32) (param $step i32) (param $g0 v128) (param $g1 v128) (param $g2 v128) (param $g3 v128) (param $g4 v128) (param $g5 v128) (param $g6 v128) (param $g7 v128) (param $g8 v128)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128)
+    (local $c20 v128) (local $c21 v128) (local $c22 v128) (local $c30 v128) (local $c31 v128) (local $c32 v128)
+    (local.set $c00 (i16x8.shl (local.get $g0) (i32.const 1)))
+    (local.set $c10 (i16x8.add (i16x8.add (local.get $g0) (local.get $g3)) (local.get $g6)))
+    (local.set $c20 (i16x8.add (i16x8.sub (local.get $g0) (local.get $g3)) (local.get $g6)))
+    (local.set $c30 (i16x8.shl (local.get $g6) (i32.const 1)))
+    (local.set $c01 (i16x8.shl (local.get $g1) (i32.const 1)))
+    (local.set $c11 (i16x8.add (i16x8.add (local.get $g1) (local.get $g4)) (local.get $g7)))
+    (local.set $c21 (i16x8.add (i16x8.sub (local.get $g1) (local.get $g4)) (local.get $g7)))
+    (local.set $c31 (i16x8.shl (local.get $g7) (i32.const 1)))
+    (local.set $c02 (i16x8.shl (local.get $g2) (i32.const 1)))
+    (local.set $c12 (i16x8.add (i16x8.add (local.get $g2) (local.get $g5)) (local.get $g8)))
+    (local.set $c22 (i16x8.add (i16x8.sub (local.get $g2) (local.get $g5)) (local.get $g8)))
+    (local.set $c32 (i16x8.shl (local.get $g8) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 0))) (i16x8.shl (local.get $c00) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 1))) (i16x8.add (i16x8.add (local.get $c00) (local.get $c01)) (local.get $c02)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 2))) (i16x8.add (i16x8.sub (local.get $c00) (local.get $c01)) (local.get $c02)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 3))) (i16x8.shl (local.get $c02) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 4))) (i16x8.shl (local.get $c10) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 5))) (i16x8.add (i16x8.add (local.get $c10) (local.get $c11)) (local.get $c12)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 6))) (i16x8.add (i16x8.sub (local.get $c10) (local.get $c11)) (local.get $c12)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 7))) (i16x8.shl (local.get $c12) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 8))) (i16x8.shl (local.get $c20) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 9))) (i16x8.add (i16x8.add (local.get $c20) (local.get $c21)) (local.get $c22)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 10))) (i16x8.add (i16x8.sub (local.get $c20) (local.get $c21)) (local.get $c22)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 11))) (i16x8.shl (local.get $c22) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 12))) (i16x8.shl (local.get $c30) (i32.const 1)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 13))) (i16x8.add (i16x8.add (local.get $c30) (local.get $c31)) (local.get $c32)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 14))) (i16x8.add (i16x8.sub (local.get $c30) (local.get $c31)) (local.get $c32)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 15))) (i16x8.shl (local.get $c32) (i32.const 1))))
 )

@@ -1,0 +1,215 @@
+package kernels
+
+import "fmt"
+
+// Winograd F(2×2, 3×3) for the stride-1 3×3 convolutions of a ResNet, on
+// u8 activations with zero point 0 (every such layer follows a ReLU):
+// 2×2 outputs from a 4×4 input tile with 16 multiplies per channel pair
+// instead of 36, so 2.25× fewer multiply-adds in the GEMMs.
+//
+// It is exact. With Lavin and Gray's matrices, and G doubled to keep the
+// weights integral,
+//
+//	Bᵀ = ⎡1  0 −1  0⎤   2G = ⎡2  0  0⎤   Aᵀ = ⎡1 1  1  0⎤
+//	     ⎢0  1  1  0⎥        ⎢1  1  1⎥        ⎣0 1 −1 −1⎦
+//	     ⎢0 −1  1  0⎥        ⎢1 −1  1⎥
+//	     ⎣0  1  0 −1⎦        ⎣0  0  2⎦
+//
+// 4·Y = Aᵀ[(2G g 2Gᵀ) ⊙ (Bᵀ d B)]A for every 2×2 output Y of the direct
+// convolution. The transformed input Bᵀ d B of u8 values lies in ±1020 and
+// the transformed weights in ±1143 (int8 weights), so both are int16 and
+// i32x4.dot_i16x8_s multiplies them without widening; each of the 16 sums
+// over channels stays below 2³¹ for C ≤ 1800. The output transform may wrap
+// in int32, but wrapping arithmetic is exact modulo 2³², and the result 4·Y
+// fits (|Y| ≤ 9·C·255·127), so it is the direct convolution's accumulator
+// times 4, exactly. The epilogue then runs on the same integer as GemmU8S8
+// would have, and Winograd layers give bit-identical outputs.
+//
+// Layouts: tiles are numbered in raster order over ⌈H/2⌉×⌈W/2⌉; tile (ty,
+// tx) reads input rows 2ty−1…2ty+2 and columns 2tx−1…2tx+2 (zero outside).
+// The 16 transformed positions ξ = 4i+j each hold one matrix: V[ξ][tile][Cp]
+// int16 (Cp = PaddedK2(C)), U[ξ] int16 packed O8K2 with K = Cp, and the
+// GEMM results M[ξ][tile][PaddedN(N)] int32.
+
+// WinogradMaxC is the largest channel count the exactness argument covers.
+const WinogradMaxC = 1800
+
+// WinogradTiles is the number of 2×2 output tiles of an h×w output, and
+// the tiles per row.
+func WinogradTiles(h, w int) (tiles, tw int) {
+	th, tw := (h+1)/2, (w+1)/2
+	return th * tw, tw
+}
+
+// WinogradWeights transforms a stride-1 3×3 convolution's int8 weights,
+// packed O8K2 over K = 9·c in (ky, kx, c) order, into the 16 int16 matrices
+// U[ξ], each packed O8K2 over K = PaddedK2(c): 16·PaddedN(n)·PaddedK2(c)
+// values. It runs once per layer when a model loads, and the SIMD kernel
+// makes that cheap: for even c, the 16 bytes of one O8K2 pair of tap t are
+// the same 8 channels × 2 input channels as the 16 values of one pair of
+// U[ξ], so one pair of every position comes from 9 loads and vector adds.
+func WinogradWeights(wq []int8, n, c int) []int16 {
+	u := make([]int16, 16*PaddedN(n)*PaddedK2(c))
+	if !winogradWeights(u, wq, n, c) {
+		winogradWeightsGeneric(u, wq, n, c)
+	}
+	return u
+}
+
+func winogradWeightsGeneric(u []int16, wq []int8, n, c int) {
+	kp, cp, np := PaddedK2(9*c), PaddedK2(c), PaddedN(n)
+	for p := range np / PanelN {
+		panel := wq[p*PanelN*kp : (p+1)*PanelN*kp]
+		for ch := range c {
+			for j := range PanelN {
+				var g [3][3]int32
+				for t := range 9 {
+					k := t*c + ch
+					g[t/3][t%3] = int32(panel[(k/2)*2*PanelN+j*2+k%2])
+				}
+				var col [4][3]int32 // 2G·g
+				for x := range 3 {
+					col[0][x] = 2 * g[0][x]
+					col[1][x] = g[0][x] + g[1][x] + g[2][x]
+					col[2][x] = g[0][x] - g[1][x] + g[2][x]
+					col[3][x] = 2 * g[2][x]
+				}
+				at := p*PanelN*cp + (ch/2)*2*PanelN + j*2 + ch%2
+				for i := range 4 { // (2G·g)·2Gᵀ
+					row := [4]int32{
+						2 * col[i][0],
+						col[i][0] + col[i][1] + col[i][2],
+						col[i][0] - col[i][1] + col[i][2],
+						2 * col[i][2],
+					}
+					for jj, v := range row {
+						u[(4*i+jj)*np*cp+at] = int16(v)
+					}
+				}
+			}
+		}
+	}
+}
+
+// WinogradWorkspace is the scratch of one Conv3x3Winograd caller: the
+// transformed input and the GEMM results of one chunk of tiles.
+type WinogradWorkspace struct {
+	v      []int16
+	m      []int32
+	ws     []int64
+	chunk  int // tiles per chunk
+	cp, np int
+}
+
+// NewWinogradWorkspace sizes a workspace for layers of up to c input and n
+// output channels. Chunks of tiles keep the GEMM results within about 2 MB
+// whatever the image size.
+func NewWinogradWorkspace(c, n int) *WinogradWorkspace {
+	cp, np := PaddedK2(c), PaddedN(n)
+	chunk := max(4, (1<<21)/(16*4*np)) &^ 3
+	return &WinogradWorkspace{
+		v: make([]int16, 16*chunk*cp), m: make([]int32, 16*chunk*np),
+		ws: make([]int64, WorkspaceS16S16(cp)), chunk: chunk, cp: cp, np: np,
+	}
+}
+
+// Conv3x3Winograd computes tiles t0…t1 of a stride-1, pad-1 3×3 convolution
+// of src (h×w×c u8, zero point 0) with u from WinogradWeights, writing out
+// (h×w×n f32, HWC) through ep, whose ZeroPoint must be 0. Splitting the
+// tiles between callers with their own workspaces parallelises it.
+func Conv3x3Winograd(out []float32, src []uint8, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) {
+	cp, np := PaddedK2(c), PaddedN(n)
+	if ep.ZeroPoint != 0 || c > WinogradMaxC || cp > ws.cp || np > ws.np || len(u) < 16*np*cp {
+		panic(fmt.Sprintf("kernels: Winograd conv %d→%d with zero point %d does not fit its workspace or range", c, n, ep.ZeroPoint))
+	}
+	_, tw := WinogradTiles(h, w)
+	vs, ms := ws.chunk*cp, ws.chunk*np
+	for c0 := t0; c0 < t1; c0 += ws.chunk {
+		c1 := min(t1, c0+ws.chunk)
+		WinogradInputU8(ws.v, vs, cp, src, h, w, c, tw, c0, c1)
+		for xi := range 16 {
+			GemmS16S16(ws.m[xi*ms:], np, ws.v[xi*vs:], cp, c1-c0, cp, u[xi*np*cp:(xi+1)*np*cp], n, ws.ws)
+		}
+		WinogradOutput(out, n, ws.m, ms, np, h, w, n, tw, c0, c1, ep)
+	}
+}
+
+// WinogradInputU8 writes Bᵀ d B for tiles t0…t1 of src (h×w×c u8, zero
+// point 0) into v: position ξ of tile t at v[ξ·vs + (t−t0)·ldv …], c values
+// then zeros up to ldv.
+func WinogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) {
+	if !winogradInputU8(v, vs, ldv, src, h, w, c, tw, t0, t1) {
+		winogradInputU8Generic(v, vs, ldv, src, h, w, c, tw, t0, t1)
+	}
+}
+
+func winogradInputU8Generic(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) {
+	for t := t0; t < t1; t++ {
+		y0, x0 := 2*(t/tw)-1, 2*(t%tw)-1
+		row := (t - t0) * ldv
+		for ch := range ldv {
+			var d [4][4]int32
+			if ch < c {
+				for y := range 4 {
+					for x := range 4 {
+						if iy, ix := y0+y, x0+x; iy >= 0 && iy < h && ix >= 0 && ix < w {
+							d[y][x] = int32(src[(iy*w+ix)*c+ch])
+						}
+					}
+				}
+			}
+			var b [4][4]int32 // Bᵀ·d
+			for x := range 4 {
+				b[0][x] = d[0][x] - d[2][x]
+				b[1][x] = d[1][x] + d[2][x]
+				b[2][x] = d[2][x] - d[1][x]
+				b[3][x] = d[1][x] - d[3][x]
+			}
+			for i := range 4 { // (Bᵀ·d)·B
+				v[(4*i+0)*vs+row+ch] = int16(b[i][0] - b[i][2])
+				v[(4*i+1)*vs+row+ch] = int16(b[i][1] + b[i][2])
+				v[(4*i+2)*vs+row+ch] = int16(b[i][2] - b[i][1])
+				v[(4*i+3)*vs+row+ch] = int16(b[i][1] - b[i][3])
+			}
+		}
+	}
+}
+
+// WinogradOutput finishes tiles t0…t1: Y = Aᵀ M A / 4 from the 16 int32
+// matrices at m (position ξ at m[ξ·ms …], tile t at row t−t0, stride ldm),
+// then the int8 epilogue on each output pixel inside h×w, written to out
+// (h×w, stride ldo ≥ n, HWC; ep.Residual indexed like out).
+func WinogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) {
+	if !winogradOutput(out, ldo, m, ms, ldm, h, w, n, tw, t0, t1, ep) {
+		winogradOutputGeneric(out, ldo, m, ms, ldm, h, w, n, tw, t0, t1, ep)
+	}
+}
+
+func winogradOutputGeneric(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) {
+	for t := t0; t < t1; t++ {
+		y0, x0 := 2*(t/tw), 2*(t%tw)
+		row := (t - t0) * ldm
+		for o := range n {
+			var a [2][4]int32 // Aᵀ·M
+			for j := range 4 {
+				m0, m1, m2, m3 := m[j*ms+row+o], m[(4+j)*ms+row+o], m[(8+j)*ms+row+o], m[(12+j)*ms+row+o]
+				a[0][j] = m0 + m1 + m2
+				a[1][j] = m1 - m2 - m3
+			}
+			for i := range 2 { // (Aᵀ·M)·A
+				y := y0 + i
+				if y >= h {
+					break
+				}
+				for j, acc := range [2]int32{a[i][0] + a[i][1] + a[i][2], a[i][1] - a[i][2] - a[i][3]} {
+					x := x0 + j
+					if x >= w {
+						break
+					}
+					p := (y*w + x) * ldo
+					out[p+o] = ep.finish(float32(acc>>2)*ep.Scale[o], y*w+x, o, ldo)
+				}
+			}
+		}
+	}
+}
