@@ -13,6 +13,10 @@ type Epilogue struct {
 	Bias      []float32 // [N]
 	Residual  []float32 // [M][ldo] like the output, or nil
 	ReLU      bool
+	// Max, when not nil, is raised to the largest value written (Go's max:
+	// NaN wins, +0 above −0): the next layer's quantisation scale without
+	// another pass over the output. One per concurrent call.
+	Max *float32
 }
 
 // apply writes one output value. It is the scalar definition of the
@@ -24,6 +28,9 @@ func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 	}
 	if e.ReLU && v < 0 {
 		v = 0
+	}
+	if e.Max != nil {
+		*e.Max = max(*e.Max, v)
 	}
 	return v
 }

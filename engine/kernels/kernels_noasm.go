@@ -49,3 +49,5 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 }
 
 func winogradWeights(u []int16, wq []int8, n, c int) bool { return false }
+
+func denseI8(out []float32, w []int8, scale, bias, x []float32) bool { return false }

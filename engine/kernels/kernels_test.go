@@ -74,6 +74,14 @@ func testGemmU8S8(t *testing.T, gemm func([]float32, int, []uint8, int, int, int
 				if withRes {
 					ep.Residual = randF32(r, m*ldo, -2, 2)
 				}
+				// The running maximum starts above nothing written when
+				// there is no ReLU, and must then stay where it was.
+				start := float32(math.Inf(-1))
+				if !e.relu {
+					start = -0.5
+				}
+				gotMax, wantMax := start, start
+				ep.Max = &gotMax
 				// Each row of a holds garbage in its K padding column (when
 				// k is odd) and in its stride gap: the packed zero weights
 				// must cancel the first, the stride must skip the second.
@@ -101,7 +109,11 @@ func testGemmU8S8(t *testing.T, gemm func([]float32, int, []uint8, int, int, int
 						if math.Float32bits(got) != math.Float32bits(want) {
 							t.Fatalf("%s: [%d][%d] = %v, want %v (int32 accumulator %d)", name, i, j, got, want, acc)
 						}
+						wantMax = max(wantMax, want)
 					}
+				}
+				if math.Float32bits(gotMax) != math.Float32bits(wantMax) {
+					t.Fatalf("%s: running maximum %v, want %v", name, gotMax, wantMax)
 				}
 			}
 		}
@@ -401,6 +413,42 @@ func TestGemmF32Twins(t *testing.T) {
 		for i := range got {
 			if d := math.Abs(float64(got[i] - want[i])); d > 1e-6*float64(k)*max(1, math.Abs(float64(want[i]))) {
 				t.Fatalf("m%d_n%d_k%d: [%d][%d] = %v, twin %v", m, n, k, i/ldo, i%ldo, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestDenseI8 checks the classifier against a float64 sum and its twin
+// against the entry point bit for bit, for K below, at and past the 8-wide
+// step with every remainder.
+func TestDenseI8(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []int{1, 7, 8, 9, 15, 16, 23, 512, 2048, 2051} {
+		for _, n := range []int{1, 3, 10} {
+			w := make([]int8, n*k)
+			for i := range w {
+				w[i] = int8(r.IntN(255) - 127)
+			}
+			x, scale, bias := randF32(r, k, 0, 4), randF32(r, n, 0.001, 0.01), randF32(r, n, -1, 1)
+			got, twin := make([]float32, n), make([]float32, n)
+			if ran := denseI8(got, w, scale, bias, x); ran != SIMD() {
+				t.Fatalf("k%d n%d: SIMD dense ran: %v, SIMD kernels linked: %v", k, n, ran, SIMD())
+			} else if !ran {
+				DenseI8(got, w, scale, bias, x)
+			}
+			denseI8Generic(twin, w, scale, bias, x)
+			for o := range n {
+				var want float64
+				for i := range k {
+					want += float64(w[o*k+i]) * float64(x[i])
+				}
+				want = want*float64(scale[o]) + float64(bias[o])
+				if math.Float32bits(got[o]) != math.Float32bits(twin[o]) {
+					t.Fatalf("k%d n%d: out[%d] = %v, twin %v", k, n, o, got[o], twin[o])
+				}
+				if math.Abs(float64(got[o])-want) > 1e-5*max(1, math.Abs(want)) {
+					t.Fatalf("k%d n%d: out[%d] = %v, float64 sum %v", k, n, o, got[o], want)
+				}
 			}
 		}
 	}

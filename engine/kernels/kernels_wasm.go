@@ -98,8 +98,25 @@ func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int
 	if ep.ZeroPoint != 0 {
 		wsum = ptr(ep.WSum)
 	}
+	defer trackMax(ep)()
 	gemmU8S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
 		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+}
+
+//go:wasmimport kernels max_reset
+func maxResetSIMD(v float32)
+
+//go:wasmimport kernels max_get
+func maxGetSIMD() float32
+
+// trackMax starts the kernel module's running maximum at *ep.Max when the
+// epilogue asks for one, and returns what stores it back after the call.
+func trackMax(ep *Epilogue) func() {
+	if ep.Max == nil {
+		return func() {}
+	}
+	maxResetSIMD(*ep.Max)
+	return func() { *ep.Max = maxGetSIMD() }
 }
 
 func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
@@ -109,6 +126,7 @@ func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n 
 		gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
 		return
 	}
+	defer trackMax(ep)()
 	gemmF32SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(k), ptr(w), int32(n),
 		optPtr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 }
@@ -219,6 +237,7 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 		(ep.Residual != nil && len(ep.Residual) < h*w*ldo-(ldo-n)) {
 		return false
 	}
+	defer trackMax(ep)()
 	winogradOutputSIMD(ptr(out), int32(ldo), ptr(m), int32(ms), int32(ldm), int32(h), int32(w), int32(n), int32(tw),
 		int32(t0), int32(t1), ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	return true
@@ -236,5 +255,18 @@ func winogradWeights(u []int16, wq []int8, n, c int) bool {
 		return false
 	}
 	winogradWeightsSIMD(ptr(u), ptr(wq), int32(n), int32(c))
+	return true
+}
+
+//go:wasmimport kernels dense_i8
+//go:noescape
+func denseI8SIMD(out, w, scale, bias, x unsafe.Pointer, n, k int32)
+
+func denseI8(out []float32, w []int8, scale, bias, x []float32) bool {
+	n, k := len(out), len(x)
+	if !useSIMD || n == 0 || k == 0 || n >= 1<<20 || k >= 1<<20 || len(w) < n*k || len(scale) < n || len(bias) < n {
+		return false
+	}
+	denseI8SIMD(ptr(out), ptr(w), ptr(scale), ptr(bias), ptr(x), int32(n), int32(k))
 	return true
 }

@@ -45,15 +45,35 @@ func GlobalAvgPool(dst, src []float32, pixels, c int) {
 	}
 }
 
-// DenseI8 computes out[n] = scale[n]·Σ w[n][k]·x[k] + bias[n] for int8 rows.
+// DenseI8 computes out[n] = scale[n]·Σ w[n][k]·x[k] + bias[n] for int8 rows
+// (the classifier). The sum has a fixed order that a 2×f32x4 SIMD loop can
+// follow, so that every implementation gives the same bits: eight partial
+// sums a[k mod 8] over the first K − K mod 8 terms, reduced as
+// ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), plus the last K mod 8 terms in
+// order. Every product and sum is rounded on its own (no fused multiply-add).
 func DenseI8(out []float32, w []int8, scale, bias, x []float32) {
+	if !denseI8(out, w, scale, bias, x) {
+		denseI8Generic(out, w, scale, bias, x)
+	}
+}
+
+func denseI8Generic(out []float32, w []int8, scale, bias, x []float32) {
 	k := len(x)
+	k8 := k &^ 7
 	for n := range out {
-		var s float32
-		for i, v := range w[n*k : (n+1)*k] {
-			s += float32(v) * x[i]
+		row := w[n*k : (n+1)*k]
+		var a [8]float32
+		for i := 0; i < k8; i += 8 {
+			for j := range 8 {
+				a[j] += float32(float32(row[i+j]) * x[i+j])
+			}
 		}
-		out[n] = s*scale[n] + bias[n]
+		s := ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+		var t float32
+		for i := k8; i < k; i++ {
+			t += float32(float32(row[i]) * x[i])
+		}
+		out[n] = float32((s+t)*scale[n]) + bias[n]
 	}
 }
 

@@ -62,6 +62,9 @@ func TestConv3x3Winograd(t *testing.T) {
 				name := fmt.Sprintf("h%d_w%d_c%d_n%d_res%v_chunk%d", h, w, c, n, e.res, chunk)
 				got := make([]float32, h*w*n+1)
 				got[h*w*n] = guard
+				gotMax := float32(math.Inf(-1))
+				ep := ep
+				ep.Max = &gotMax
 				for _, part := range [][2]int{{0, tiles / 2}, {tiles / 2, tiles}} {
 					ws := NewWinogradWorkspace(c, n)
 					if chunk != 0 {
@@ -72,10 +75,15 @@ func TestConv3x3Winograd(t *testing.T) {
 				if got[h*w*n] != guard {
 					t.Fatalf("%s: wrote past the output", name)
 				}
+				wantMax := float32(math.Inf(-1))
 				for i := range want {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("%s: [%d] = %v, direct %v", name, i, got[i], want[i])
 					}
+					wantMax = max(wantMax, want[i])
+				}
+				if gotMax != wantMax {
+					t.Fatalf("%s: running maximum %v, want %v", name, gotMax, wantMax)
 				}
 			}
 		}
@@ -205,7 +213,11 @@ func TestWinogradTwins(t *testing.T) {
 				ep.Residual = randF32(r, h*w*(n+1), -2, 2)
 			}
 			og, od := slices.Repeat([]float32{guard}, h*w*(n+1)), slices.Repeat([]float32{guard}, h*w*(n+1))
-			winogradOutputGeneric(og, n+1, m, ms, np, h, w, n, tw, t0, t1, &ep)
+			mg, md := float32(-1e30), float32(-1e30)
+			epg := ep
+			epg.Max = &mg
+			ep.Max = &md
+			winogradOutputGeneric(og, n+1, m, ms, np, h, w, n, tw, t0, t1, &epg)
 			if ran := winogradOutput(od, n+1, m, ms, np, h, w, n, tw, t0, t1, &ep); ran != SIMD() {
 				t.Fatalf("%s: the SIMD output transform ran: %v, SIMD kernels linked: %v", name, ran, SIMD())
 			} else if !ran {
@@ -215,6 +227,9 @@ func TestWinogradTwins(t *testing.T) {
 				if math.Float32bits(og[i]) != math.Float32bits(od[i]) {
 					t.Fatalf("%s: output transform differs at %d: dispatch %v, generic %v", name, i, od[i], og[i])
 				}
+			}
+			if math.Float32bits(mg) != math.Float32bits(md) {
+				t.Fatalf("%s: running maximum: dispatch %v, generic %v", name, md, mg)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/inbrowser-ai/resnet/engine/kernels"
 )
@@ -35,6 +36,7 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 	s.x.h, s.x.w = kernels.MaxPool3x3s2(s.x.buf, s.t1.f, s.t1.h, s.t1.w, s.t1.c)
 	s.x.c = s.t1.c
 	s.x.f = s.x.buf[:s.x.h*s.x.w*s.x.c]
+	s.x.hasMax = false
 	n.quantize(&s.x, false)
 
 	// stages of residual blocks
@@ -90,6 +92,7 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		ep.Residual = residual.f
 	}
 	s := &n.run
+	out.hasMax = false
 	direct := c.k == 1 && c.stride == 1 && c.lda == in.c // a 1×1 conv is a GEMM on the tensor itself
 	// stride-1 3×3 (its input follows a ReLU: zero point 0)
 	if n.winograd && c.winogradable() {
@@ -103,8 +106,9 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 			kernels.Im2col(a, c.lda, in.q, in.h, in.w, in.c, c.k, c.stride, c.pad, uint8(in.zp))
 		}
 		ep.Scale, ep.ZeroPoint, ep.WSum = n.scales(c, in), in.zp, c.wsum
-		parallelRows(m, func(worker, r0, r1 int) {
+		n.trackMax(out, m, func(worker, r0, r1 int, mx *float32) {
 			e := ep.Rows(r0, c.out)
+			e.Max = mx
 			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
 		})
 		return
@@ -129,9 +133,26 @@ func (n *Net) applyWinograd(c *conv, in, out *tensor, ep *kernels.Epilogue) {
 	}
 	ep.Scale = n.scales(c, in)
 	tiles, _ := kernels.WinogradTiles(in.h, in.w)
-	parallelRows(tiles, func(worker, t0, t1 int) {
-		kernels.Conv3x3Winograd(out.f, in.q, in.h, in.w, in.c, c.wino, c.out, ep, t0, t1, s.wino[worker])
+	n.trackMax(out, tiles, func(worker, t0, t1 int, mx *float32) {
+		e := *ep
+		e.Max = mx
+		kernels.Conv3x3Winograd(out.f, in.q, in.h, in.w, in.c, c.wino, c.out, &e, t0, t1, s.wino[worker])
 	})
+}
+
+// trackMax is parallelRows for an int8 conv writing out: each worker keeps
+// its own running maximum of what it writes, and out learns their maximum,
+// which spares quantize a pass over the tensor.
+func (n *Net) trackMax(out *tensor, m int, f func(worker, r0, r1 int, mx *float32)) {
+	s := &n.run
+	for i := range s.maxes {
+		s.maxes[i] = float32(math.Inf(-1))
+	}
+	parallelRows(m, func(worker, r0, r1 int) { f(worker, r0, r1, &s.maxes[worker]) })
+	out.max, out.hasMax = s.maxes[0], true
+	for _, v := range s.maxes[1:] {
+		out.max = max(out.max, v)
+	}
 }
 
 // scales are the per-channel factors from an int8 conv's accumulators to
@@ -154,6 +175,8 @@ func (n *Net) quantize(t *tensor, signed bool) {
 	var levels, amax float32
 	if signed {
 		t.zp, levels, amax = 128, 127, kernels.MaxAbsF32(t.f)
+	} else if t.hasMax && !n.recomputeMax {
+		t.zp, levels, amax = 0, 255, t.max
 	} else {
 		t.zp, levels, amax = 0, 255, kernels.MaxF32(t.f)
 	}

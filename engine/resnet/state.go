@@ -16,6 +16,8 @@ type tensor struct {
 	q       []uint8
 	scale   float32
 	zp      int32
+	max     float32 // the largest value of f, when known (the conv that wrote it tracked it)
+	hasMax  bool
 	buf     []float32
 	qbuf    []uint8
 }
@@ -32,6 +34,7 @@ type state struct {
 	scale        []float32                    // per-channel activation×weight scales of the current conv
 	ws           [][]int64                    // GEMM workspace, one per worker
 	wino         []*kernels.WinogradWorkspace // one per worker, when the net has Winograd layers
+	maxes        []float32                    // each worker's running maximum of the current conv's output
 	feat, logits []float32
 }
 
@@ -81,6 +84,7 @@ func (s *state) reserve(n *Net, h, w int) {
 		s.colf = make([]float32, maxCol)
 	}
 	s.scale = make([]float32, maxC)
+	s.maxes = make([]float32, workers())
 	s.ws = make([][]int64, workers())
 	for i := range s.ws {
 		s.ws[i] = make([]int64, kernels.WorkspaceU8S8(maxK))

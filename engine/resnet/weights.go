@@ -42,6 +42,7 @@ type Net struct {
 	fcWf            []float32 // [classes][features]
 	fcScale, fcBias []float32
 	winograd        bool // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
+	recomputeMax    bool // quantize ignores the maxima the epilogues tracked (tests)
 	run             state
 }
 

@@ -90,3 +90,35 @@ func BenchmarkConvPaths(b *testing.B) {
 		}
 	}
 }
+
+// TestTrackedMax checks that the maxima the epilogues track (GEMM and
+// Winograd, every worker) are the maxima of the tensors: whole int8
+// networks give identical logits with them and with a separate pass.
+func TestTrackedMax(t *testing.T) {
+	for _, block := range []modelfile.BlockKind{modelfile.Basic, modelfile.Bottleneck} {
+		stages := map[modelfile.BlockKind][4]int{modelfile.Basic: {2, 2, 2, 2}, modelfile.Bottleneck: {3, 4, 6, 3}}[block]
+		n := randomNet(t, block, stages, 8, 37, modelfile.Int8)
+		for _, wino := range []bool{true, false} {
+			for _, hw := range [][2]int{{64, 64}, {71, 40}} {
+				t.Run(fmt.Sprintf("%s/winograd=%v/%dx%d", block, wino, hw[0], hw[1]), func(t *testing.T) {
+					in := testInput(hw[0], hw[1])
+					n.SetWinograd(wino)
+					logits := func(recompute bool) []float32 {
+						resnet.SetRecomputeMax(n, recompute)
+						out, err := n.Forward(in, hw[0], hw[1])
+						if err != nil {
+							t.Fatal(err)
+						}
+						return append([]float32(nil), out...)
+					}
+					tracked, pass := logits(false), logits(true)
+					for i := range tracked {
+						if math.Float32bits(tracked[i]) != math.Float32bits(pass[i]) {
+							t.Fatalf("logit %d: %v with tracked maxima, %v with a separate pass", i, tracked[i], pass[i])
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -10,7 +10,8 @@
 ;;
 ;; Slots (loader.mjs's SLOTS lists the same names in the same order):
 ;;   0 gemm_u8s8  1 gemm_f32  2 quantize_u8  3 max_f32  4 im2col  5 maxpool3x3s2
-;;   6 gemm_s16s16  7 winograd_in_u8  8 winograd_out  9 winograd_weights_s8
+;;   6 gemm_s16s16  7 winograd_in_u8  8 winograd_out  9 winograd_weights_s8  10 dense_i8
+;;   11 max_reset  12 max_get
 ;; An empty slot traps; Go calls none of these unless the loader said the
 ;; kernels are linked (see kernels_wasm.go).
 (module
@@ -24,7 +25,10 @@
   (type $winograd_in_u8 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (type $winograd_out (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (type $winograd_weights_s8 (func (param i32 i32 i32 i32)))
-  (table $t (export "table") 10 funcref)
+  (type $dense_i8 (func (param i32 i32 i32 i32 i32 i32 i32)))
+  (type $max_reset (func (param f32)))
+  (type $max_get (func (result f32)))
+  (table $t (export "table") 13 funcref)
 
   (func (export "gemm_u8s8") (type $gemm_u8s8)
     (call_indirect $t (type $gemm_u8s8)
@@ -71,4 +75,12 @@
     (call_indirect $t (type $winograd_weights_s8)
       (local.get 0) (local.get 1) (local.get 2) (local.get 3)
       (i32.const 9)))
+  (func (export "dense_i8") (type $dense_i8)
+    (call_indirect $t (type $dense_i8)
+      (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6)
+      (i32.const 10)))
+  (func (export "max_reset") (type $max_reset)
+    (call_indirect $t (type $max_reset) (local.get 0) (i32.const 11)))
+  (func (export "max_get") (type $max_get)
+    (call_indirect $t (type $max_get) (i32.const 12)))
 )

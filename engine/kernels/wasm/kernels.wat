@@ -25,6 +25,18 @@
 (module
   (import "env" "memory" (memory 0))
 
+  ;; The running maximum of every value the epilogues store: the int8
+  ;; layers' output maxima, which set the next quantisation scale, come for
+  ;; free instead of from another pass over the tensor. Go asks for it per
+  ;; call (Epilogue.Max): max_reset before, max_get after.
+  (global $max (mut v128) (v128.const i32x4 0 0 0 0))
+  (func (export "max_reset") (param $v f32)
+    (global.set $max (f32x4.splat (local.get $v))))
+  (func (export "max_get") (result f32)
+    (local $v v128)
+    (local.set $v (f32x4.max (global.get $max) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (global.get $max) (global.get $max))))
+    (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+
   ;; ---------------------------------------------------------------- int8
   ;;
   ;; gemm_u8s8: out[m][n] = epilogue(Σ_k a[m][k]·w[n][k]) for u8 activations
@@ -195,18 +207,34 @@
         (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
         (local.set $k (i32.add (local.get $k) (i32.const 2)))
         (br $tail)))
-    ;; The epilogue. A full panel without zero point (every layer but the
-    ;; stem) inline, with scale and bias loaded once for the four rows: the
-    ;; same operations in the same order as $store_i32, which does the rest.
+    ;; The epilogue. A full panel inline, with scale and bias loaded once for
+    ;; the four rows: the same operations in the same order as $store_i32,
+    ;; which does the partial panels.
     ;; The registers of the inner loop are free now: x2, x3 hold the scales,
     ;; wl, wh the biases, x0, x1 a row, k its byte offset.
-    (if (i32.and (i32.eqz (local.get $zp)) (i32.ge_u (i32.sub (local.get $n) (local.get $n0)) (i32.const 8)))
+    (if (i32.ge_u (i32.sub (local.get $n) (local.get $n0)) (i32.const 8))
       (then
+        (if (local.get $zp)
+          (then
+            ;; the stem's zero point: acc − zp·wsum, before anything else
+            (local.set $x2 (i32x4.mul (i32x4.splat (local.get $zp))
+              (v128.load offset=0 (i32.add (local.get $wsum) (i32.shl (local.get $n0) (i32.const 2))))))
+            (local.set $x3 (i32x4.mul (i32x4.splat (local.get $zp))
+              (v128.load offset=16 (i32.add (local.get $wsum) (i32.shl (local.get $n0) (i32.const 2))))))
+            (local.set $c0l (i32x4.sub (local.get $c0l) (local.get $x2)))
+            (local.set $c0h (i32x4.sub (local.get $c0h) (local.get $x3)))
+            (local.set $c1l (i32x4.sub (local.get $c1l) (local.get $x2)))
+            (local.set $c1h (i32x4.sub (local.get $c1h) (local.get $x3)))
+            (local.set $c2l (i32x4.sub (local.get $c2l) (local.get $x2)))
+            (local.set $c2h (i32x4.sub (local.get $c2h) (local.get $x3)))
+            (local.set $c3l (i32x4.sub (local.get $c3l) (local.get $x2)))
+            (local.set $c3h (i32x4.sub (local.get $c3h) (local.get $x3)))))
         (local.set $x2 (v128.load offset=0 (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
         (local.set $x3 (v128.load offset=16 (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
         (local.set $wl (v128.load offset=0 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
         (local.set $wh (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
         (local.set $k (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldo)) (local.get $n0)) (i32.const 2)))
+        (local.set $b (global.get $max))
         ;; row 0
         (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c0l)) (local.get $x2)) (local.get $wl)))
         (local.set $x1 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c0h)) (local.get $x3)) (local.get $wh)))
@@ -220,6 +248,7 @@
             (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $b (f32x4.max (local.get $b) (f32x4.max (local.get $x0) (local.get $x1))))
         (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
         ;; row 1
         (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c1l)) (local.get $x2)) (local.get $wl)))
@@ -234,6 +263,7 @@
             (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $b (f32x4.max (local.get $b) (f32x4.max (local.get $x0) (local.get $x1))))
         (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
         ;; row 2
         (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c2l)) (local.get $x2)) (local.get $wl)))
@@ -248,6 +278,7 @@
             (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $b (f32x4.max (local.get $b) (f32x4.max (local.get $x0) (local.get $x1))))
         (local.set $k (i32.add (local.get $k) (i32.shl (local.get $ldo) (i32.const 2))))
         ;; row 3
         (local.set $x0 (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $c3l)) (local.get $x2)) (local.get $wl)))
@@ -262,6 +293,8 @@
             (local.set $x1 (v128.andnot (local.get $x1) (f32x4.lt (local.get $x1) (v128.const i32x4 0 0 0 0))))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $k)) (local.get $x0))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $x1))
+        (local.set $b (f32x4.max (local.get $b) (f32x4.max (local.get $x0) (local.get $x1))))
+        (global.set $max (local.get $b))
         (return)))
     (call $store_i32 (local.get $c0l) (local.get $c0h) (local.get $r) (local.get $out) (local.get $ldo) (local.get $n0) (local.get $n)
       (local.get $zp) (local.get $wsum) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
@@ -341,6 +374,7 @@
       (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
     (if (local.get $relu)
       (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+    (global.set $max (f32x4.max (global.get $max) (local.get $v)))
     (local.get $v))
 
   (func $lane_i32 (param $lo v128) (param $hi v128) (param $j i32) (result i32)
@@ -377,6 +411,7 @@
       (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $res) (local.get $off)))))))
     (if (i32.and (local.get $relu) (f32.lt (local.get $v) (f32.const 0)))
       (then (local.set $v (f32.const 0))))
+    (global.set $max (f32x4.max (global.get $max) (f32x4.splat (local.get $v))))
     (f32.store (i32.add (local.get $out) (local.get $off)) (local.get $v)))
 
   ;; ---------------------------------------------------------------- f32
@@ -1080,7 +1115,7 @@
     (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
     (local $t i32) (local $y i32) (local $x i32) (local $o i32) (local $n4 i32) (local $full i32)
     (local $mb i32) (local $ms4 i32) (local $pix i32) (local $q i32) (local $step i32) (local $off i32) (local $o4 i32)
-    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $sc v128) (local $bi v128) (local $v v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $sc v128) (local $bi v128) (local $v v128) (local $mx v128)
     (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a03 v128)
     (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128)
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
@@ -1135,18 +1170,21 @@
                 (local.set $sc (v128.load (i32.add (local.get $scale) (local.get $o4))))
                 (local.set $bi (v128.load (i32.add (local.get $bias) (local.get $o4))))
                 (local.set $pix (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)))
+                (local.set $mx (global.get $max))
                 (block $p0
                     (local.set $off (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
                     (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.add (i32x4.add (local.get $a00) (local.get $a01)) (local.get $a02)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
                     (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
                     (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
                     (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (local.set $mx (f32x4.max (local.get $mx) (local.get $v)))
                     (br_if $p0 (i32.ge_u (i32.add (local.get $x) (i32.const 1)) (local.get $w)))
                     (local.set $off (i32.add (i32.shl (i32.mul (i32.add (local.get $pix) (i32.const 1)) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
                     (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $a01) (local.get $a02)) (local.get $a03)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
                     (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
                     (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
-                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v)))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (local.set $mx (f32x4.max (local.get $mx) (local.get $v))))
                 (block $p1
                     (br_if $p1 (i32.ge_u (i32.add (local.get $y) (i32.const 1)) (local.get $h)))
                     (local.set $pix (i32.add (local.get $pix) (local.get $w)))
@@ -1155,12 +1193,15 @@
                     (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
                     (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
                     (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (local.set $mx (f32x4.max (local.get $mx) (local.get $v)))
                     (br_if $p1 (i32.ge_u (i32.add (local.get $x) (i32.const 1)) (local.get $w)))
                     (local.set $off (i32.add (i32.shl (i32.mul (i32.add (local.get $pix) (i32.const 1)) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
                     (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $a11) (local.get $a12)) (local.get $a13)) (i32.const 2))) (local.get $sc)) (local.get $bi)))
                     (if (local.get $res) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
                     (if (local.get $relu) (then (local.set $v (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i32x4 0 0 0 0))))))
-                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v)))
+                    (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+                    (local.set $mx (f32x4.max (local.get $mx) (local.get $v))))
+                (global.set $max (local.get $mx))
                 (local.set $o (i32.add (local.get $o) (i32.const 4)))
                 (br $chans)))
             ;; the last n mod 4 channels
@@ -1334,4 +1375,53 @@
     (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 13))) (i16x8.add (i16x8.add (local.get $c30) (local.get $c31)) (local.get $c32)))
     (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 14))) (i16x8.add (i16x8.sub (local.get $c30) (local.get $c31)) (local.get $c32)))
     (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 15))) (i16x8.shl (local.get $c32) (i32.const 1))))
+
+  ;; ------------------------------------------------------------- classifier
+  ;;
+  ;; dense_i8: out[r] = (Σ w[r][k]·x[k])·scale[r] + bias[r] for int8 rows of
+  ;; k and f32 x, in DenseI8's order: lanes a0…a3 and a4…a7 over steps of 8,
+  ;; ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), then the last k mod 8 in order.
+  (func $dense_i8 (export "dense_i8")
+    (param $out i32) (param $w i32) (param $scale i32) (param $bias i32) (param $x i32) (param $n i32) (param $k i32)
+    (local $r i32) (local $row i32) (local $i i32) (local $k8 i32) (local $xp i32)
+    (local $v v128) (local $lo v128) (local $hi v128) (local $s f32) (local $t f32)
+    (local.set $k8 (i32.and (local.get $k) (i32.const -8)))
+    (local.set $r (i32.const 0))
+    (block $rdone
+      (loop $rows
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $row (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $k))))
+        (local.set $lo (v128.const i32x4 0 0 0 0))
+        (local.set $hi (v128.const i32x4 0 0 0 0))
+        (local.set $xp (local.get $x))
+        (local.set $i (i32.const 0))
+        (block $kdone
+          (loop $ks
+            (br_if $kdone (i32.ge_u (local.get $i) (local.get $k8)))
+            (local.set $v (v128.load8x8_s (i32.add (local.get $row) (local.get $i))))
+            (local.set $lo (f32x4.add (local.get $lo)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $v))) (v128.load offset=0 (local.get $xp)))))
+            (local.set $hi (f32x4.add (local.get $hi)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $v))) (v128.load offset=16 (local.get $xp)))))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $ks)))
+        (local.set $v (f32x4.add (local.get $lo) (local.get $hi)))
+        (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+        (local.set $t (f32.const 0))
+        (block $tdone
+          (loop $tail
+            (br_if $tdone (i32.ge_u (local.get $i) (local.get $k)))
+            (local.set $t (f32.add (local.get $t)
+              (f32.mul (f32.convert_i32_s (i32.load8_s (i32.add (local.get $row) (local.get $i))))
+                (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $tail)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+          (f32.add
+            (f32.mul (f32.add (local.get $s) (local.get $t)) (f32.load (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2)))))
+            (f32.load (i32.add (local.get $bias) (i32.shl (local.get $r) (i32.const 2))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
 )

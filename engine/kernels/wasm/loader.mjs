@@ -22,7 +22,8 @@
 // Slot order of the forwarder's table: forwarder.wat lists the same.
 export const SLOTS = [
   'gemm_u8s8', 'gemm_f32', 'quantize_u8', 'max_f32', 'im2col', 'maxpool3x3s2',
-  'gemm_s16s16', 'winograd_in_u8', 'winograd_out', 'winograd_weights_s8',
+  'gemm_s16s16', 'winograd_in_u8', 'winograd_out', 'winograd_weights_s8', 'dense_i8',
+  'max_reset', 'max_get',
 ];
 
 // The smallest module using a SIMD128 opcode: (func (result v128) i32.const 0
