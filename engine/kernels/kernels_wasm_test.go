@@ -10,8 +10,8 @@ import (
 // TestSIMDLinked fails when the SIMD kernels were promised but the package
 // fell back to its twins, so that a broken loader cannot pass the suite by
 // testing the twins twice. The runner (wasm/run_go_test.mjs) states what it
-// linked in RESNET_KERNELS_EXPECT; without a runner that says so, SIMD is
-// what is expected.
+// linked in RESNET_KERNELS_EXPECT (generic, simd or relaxed); without a
+// runner that says so, SIMD is what is expected.
 func TestSIMDLinked(t *testing.T) {
 	want := os.Getenv("RESNET_KERNELS_EXPECT") != "generic"
 	if SIMD() != want {

@@ -3,6 +3,7 @@ package kernels_test
 import (
 	"fmt"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/inbrowser-ai/resnet/engine"
@@ -53,12 +54,19 @@ func TestNetworkSIMD(t *testing.T) {
 					return out
 				}
 				generic, simd := logits(false), logits(true)
+				// f32: the plain SIMD module sums like the twin, up to
+				// order; the relaxed one fuses multiply-adds (one rounding
+				// instead of two), which the 1e-4 bound covers.
+				tol := 1e-5
+				if os.Getenv("RESNET_KERNELS_EXPECT") == "relaxed" {
+					tol = 1e-4
+				}
 				for i := range generic {
 					g, s := generic[i], simd[i]
 					if q == modelfile.Int8 && math.Float32bits(g) != math.Float32bits(s) {
 						t.Fatalf("logit %d: SIMD %v, generic %v (int8 must be identical)", i, s, g)
 					}
-					if q == modelfile.F32 && math.Abs(float64(s-g)) > 1e-5*max(1, math.Abs(float64(g))) {
+					if q == modelfile.F32 && math.Abs(float64(s-g)) > tol*max(1, math.Abs(float64(g))) {
 						t.Fatalf("logit %d: SIMD %v, generic %v", i, s, g)
 					}
 				}

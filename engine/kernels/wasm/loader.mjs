@@ -36,6 +36,26 @@ export function simdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
+// The smallest module using relaxed SIMD: (func (result v128)
+// (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0),
+  253, 133, 2, 11,
+]);
+
+export function relaxedSupported() {
+  return simdSupported() && WebAssembly.validate(RELAXED_PROBE);
+}
+
+// kernelFile names the kernel module this host should load: the relaxed-SIMD
+// variant (f32 multiply-adds fused) where relaxed SIMD validates, else the
+// plain SIMD one. Both export the same functions; the int8 kernels are the
+// same code in both.
+export function kernelFile() {
+  return relaxedSupported() ? 'kernels-relaxed.wasm' : 'kernels.wasm';
+}
+
 async function toModule(src) {
   if (src == null) return null;
   if (src instanceof WebAssembly.Module) return src;

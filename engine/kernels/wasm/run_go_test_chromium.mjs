@@ -8,7 +8,9 @@
 //   GOOS=js GOARCH=wasm go test -c -o /tmp/kernels.test ./engine/kernels/
 //   node engine/kernels/wasm/run_go_test_chromium.mjs /tmp/kernels.test -test.v
 //
-// RESNET_KERNELS=generic and RESNET_KERNELS_DIR work as in run_go_test.mjs.
+// RESNET_KERNELS=generic and RESNET_KERNELS_DIR work as in run_go_test.mjs;
+// RESNET_KERNELS=relaxed links the relaxed-SIMD variant, and fails if this
+// Chromium does not validate relaxed SIMD.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +29,7 @@ const files = {
   '/wasm_exec.js': path.join(goroot, 'lib/wasm/wasm_exec.js'),
   '/loader.mjs': path.join(here, 'loader.mjs'),
   '/forwarder.wasm': path.join(dir, 'forwarder.wasm'),
-  '/kernels.wasm': path.join(dir, 'kernels.wasm'),
+  '/kernels.wasm': path.join(dir, process.env.RESNET_KERNELS === 'relaxed' ? 'kernels-relaxed.wasm' : 'kernels.wasm'),
   '/test.wasm': path.resolve(process.argv[2]),
 };
 for (const f of Object.values(files)) {
@@ -41,10 +43,11 @@ const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'a
 // The page: wasm_exec.js prints through console.log (line-buffered by it),
 // and go.exit reports the status back.
 const page = `<!doctype html><script src="/wasm_exec.js"></script><script type="module">
-import { attachKernels } from '/loader.mjs';
-const cfg = ${JSON.stringify({ args: process.argv.slice(3), wantSIMD: process.env.RESNET_KERNELS !== 'generic' })};
+import { attachKernels, relaxedSupported } from '/loader.mjs';
+const cfg = ${JSON.stringify({ args: process.argv.slice(3), wantSIMD: process.env.RESNET_KERNELS !== 'generic', wantRelaxed: process.env.RESNET_KERNELS === 'relaxed' })};
 const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
 try {
+  if (cfg.wantRelaxed && !relaxedSupported()) throw new Error('relaxed SIMD requested, but this browser does not validate it');
   const go = new Go();
   go.argv = ['test.wasm', ...cfg.args];
   go.exit = (code) => window.goExit(code);
@@ -52,7 +55,7 @@ try {
     forwarder: await bytes('/forwarder.wasm'),
     kernels: cfg.wantSIMD ? await bytes('/kernels.wasm') : null,
   });
-  go.env = { TMPDIR: '/tmp', HOME: '/', RESNET_KERNELS_EXPECT: simd ? 'simd' : 'generic' };
+  go.env = { TMPDIR: '/tmp', HOME: '/', RESNET_KERNELS_EXPECT: !simd ? 'generic' : cfg.wantRelaxed ? 'relaxed' : 'simd' };
   const { instance } = await WebAssembly.instantiate(await bytes('/test.wasm'), go.importObject);
   await go.run(instance);
 } catch (e) {
