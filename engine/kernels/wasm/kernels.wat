@@ -875,10 +875,29 @@
             (local.set $e33 (i16x8.sub (local.get $d1) (local.get $d3)))
             ;; Bᵀ·e, column j at a time: position ξ = 4i + j
             (local.set $vb (i32.add (local.get $v) (i32.shl (i32.add (i32.mul (i32.sub (local.get $t) (local.get $t0)) (local.get $ldv)) (local.get $ch)) (i32.const 1))))
-            (call $win_col (local.get $e00) (local.get $e10) (local.get $e20) (local.get $e30) (local.get $vb) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
-            (call $win_col (local.get $e01) (local.get $e11) (local.get $e21) (local.get $e31) (i32.add (local.get $vb) (local.get $vs2)) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
-            (call $win_col (local.get $e02) (local.get $e12) (local.get $e22) (local.get $e32) (i32.add (local.get $vb) (i32.shl (local.get $vs2) (i32.const 1))) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
-            (call $win_col (local.get $e03) (local.get $e13) (local.get $e23) (local.get $e33) (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 3))) (local.get $vs2) (i32.lt_u (local.get $ch) (local.get $c8)))
+            (if (i32.lt_u (local.get $ch) (local.get $c8))
+              (then
+                (v128.store (local.get $vb) (i16x8.sub (local.get $e00) (local.get $e20)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 4))) (i16x8.add (local.get $e10) (local.get $e20)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 8))) (i16x8.sub (local.get $e20) (local.get $e10)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 12))) (i16x8.sub (local.get $e10) (local.get $e30)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 1))) (i16x8.sub (local.get $e01) (local.get $e21)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 5))) (i16x8.add (local.get $e11) (local.get $e21)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 9))) (i16x8.sub (local.get $e21) (local.get $e11)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 13))) (i16x8.sub (local.get $e11) (local.get $e31)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 2))) (i16x8.sub (local.get $e02) (local.get $e22)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 6))) (i16x8.add (local.get $e12) (local.get $e22)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 10))) (i16x8.sub (local.get $e22) (local.get $e12)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 14))) (i16x8.sub (local.get $e12) (local.get $e32)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 3))) (i16x8.sub (local.get $e03) (local.get $e23)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 7))) (i16x8.add (local.get $e13) (local.get $e23)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 11))) (i16x8.sub (local.get $e23) (local.get $e13)))
+                (v128.store (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 15))) (i16x8.sub (local.get $e13) (local.get $e33))))
+              (else
+                (call $win_col1 (local.get $e00) (local.get $e10) (local.get $e20) (local.get $e30) (local.get $vb) (local.get $vs2))
+                (call $win_col1 (local.get $e01) (local.get $e11) (local.get $e21) (local.get $e31) (i32.add (local.get $vb) (local.get $vs2)) (local.get $vs2))
+                (call $win_col1 (local.get $e02) (local.get $e12) (local.get $e22) (local.get $e32) (i32.add (local.get $vb) (i32.shl (local.get $vs2) (i32.const 1))) (local.get $vs2))
+                (call $win_col1 (local.get $e03) (local.get $e13) (local.get $e23) (local.get $e33) (i32.add (local.get $vb) (i32.mul (local.get $vs2) (i32.const 3))) (local.get $vs2))))
             (local.set $ch (i32.add (local.get $ch) (select (i32.const 8) (i32.const 1) (i32.lt_u (local.get $ch) (local.get $c8)))))
             (br $chans)))
         ;; padding channels c…ldv
@@ -899,30 +918,21 @@
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tiles))))
 
-  ;; One column j of Bᵀ·e: positions ξ = j, 4+j, 8+j, 12+j, at addr, addr +
-  ;; 4·vs2, … (vs2: the position stride in bytes): [e0−e2, e1+e2, e2−e1,
-  ;; e1−e3], eight lanes, or lane 0 only (full = 0).
-  (func $win_col (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128)
-    (param $addr i32) (param $vs2 i32) (param $full i32)
+  ;; One column j of Bᵀ·e in lane 0, for the last c mod 8 channels:
+  ;; positions ξ = j, 4+j, 8+j, 12+j at addr, addr + 4·vs2, … (vs2: the
+  ;; position stride in bytes): [e0−e2, e1+e2, e2−e1, e1−e3]. The eight-lane
+  ;; version is written out inline in winograd_in_u8's loop.
+  (func $win_col1 (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128)
+    (param $addr i32) (param $vs2 i32)
     (local $step i32)
     (local.set $step (i32.shl (local.get $vs2) (i32.const 2)))
-    (if (local.get $full)
-      (then
-        (v128.store (local.get $addr) (i16x8.sub (local.get $e0) (local.get $e2)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store (local.get $addr) (i16x8.add (local.get $e1) (local.get $e2)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store (local.get $addr) (i16x8.sub (local.get $e2) (local.get $e1)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store (local.get $addr) (i16x8.sub (local.get $e1) (local.get $e3))))
-      (else
-        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e0) (local.get $e2)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store16_lane 0 (local.get $addr) (i16x8.add (local.get $e1) (local.get $e2)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e2) (local.get $e1)))
-        (local.set $addr (i32.add (local.get $addr) (local.get $step)))
-        (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e1) (local.get $e3))))))
+    (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e0) (local.get $e2)))
+    (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+    (v128.store16_lane 0 (local.get $addr) (i16x8.add (local.get $e1) (local.get $e2)))
+    (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+    (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e2) (local.get $e1)))
+    (local.set $addr (i32.add (local.get $addr) (local.get $step)))
+    (v128.store16_lane 0 (local.get $addr) (i16x8.sub (local.get $e1) (local.get $e3))))
 
   ;; gemm_s16s16: out[m][n] = Σ_k a[m][k]·w[n][k], raw int32, for int16 rows
   ;; (kp even, stride lda elements) and int16 weights packed O8K2 (panel p:
