@@ -32,13 +32,25 @@ export function launch(args = []) {
 // may only use what the page has: window.resnet (engine) or window.bench (ORT).
 const api = (kind) => (kind === 'engine' ? 'resnet' : 'bench');
 
+// coldInPage also returns the page's performance marks (the engine's page
+// puts its worker's start-up stages there too, see web/worker.js mark) and
+// the navigation's own milestones: the start-up breakdown.
 function coldInPage(name) {
   return (async () => {
     const api = window[name];
     const info = await api.ready;
+    performance.mark('bench:ready');
     const blob = await (await fetch('/samples/coffee.jpg')).blob();
+    performance.mark('bench:image');
     const r = await api.classify(blob);
-    return { firstTop5: performance.now(), top1: r.top[0].index, info };
+    const firstTop5 = performance.now();
+    const nav = performance.getEntriesByType('navigation')[0];
+    const marks = { responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd };
+    for (const m of performance.getEntriesByType('mark')) marks[m.name] = m.startTime;
+    const image = performance.getEntriesByName(new URL('/samples/coffee.jpg', location.href).href).pop();
+    if (image) Object.assign(marks, { 'image:fetchStart': image.fetchStart, 'image:responseStart': image.responseStart, 'image:responseEnd': image.responseEnd });
+    marks.firstTop5 = firstTop5;
+    return { firstTop5, top1: r.top[0].index, info, marks, timings: r.timings };
   })();
 }
 
@@ -141,28 +153,38 @@ async function rendererPeak(browser) {
   }
 }
 
+// coldStart opens url in a new browser context (empty HTTP cache, Cache
+// Storage and code cache) and classifies coffee.jpg: navigation → first
+// top-5, the bytes received, and the page's marks.
+export async function coldStart(browser, { kind, url }) {
+  const ctx = await browser.newContext();
+  try {
+    const bytes = countBytes(ctx);
+    const { page, errors } = await open(ctx, url, kind);
+    const r = await page.evaluate(coldInPage, api(kind)).catch((e) => {
+      throw new Error(`${url}: ${e.message}\n${errors.join('\n')}`);
+    });
+    await page.waitForTimeout(300); // late responses (thumbnails) still count
+    return { ...r, bytes: await bytes() };
+  } finally {
+    await ctx.close();
+  }
+}
+
 // measure runs one configuration: {kind: 'engine'|'ort', url, cold, runs,
 // warmup, e2e}. url is absolute.
 export async function measure({ kind, url, cold, runs, warmup, e2e = true }) {
   const browser = await launch();
   try {
     const out = { version: browser.version(), cold: [], bytes: [] };
+    out.marks = [];
     for (let i = 0; i < cold; i++) {
-      const ctx = await browser.newContext();
-      try {
-        const bytes = countBytes(ctx);
-        const { page, errors } = await open(ctx, url, kind);
-        const r = await page.evaluate(coldInPage, api(kind)).catch((e) => {
-          throw new Error(`${url}: ${e.message}\n${errors.join('\n')}`);
-        });
-        await page.waitForTimeout(300); // late responses (thumbnails) still count
-        out.cold.push(r.firstTop5);
-        out.bytes.push(await bytes());
-        out.top1 = r.top1;
-        out.info = r.info;
-      } finally {
-        await ctx.close();
-      }
+      const r = await coldStart(browser, { kind, url });
+      out.cold.push(r.firstTop5);
+      out.bytes.push(r.bytes);
+      out.marks.push(r.marks);
+      out.top1 = r.top1;
+      out.info = r.info;
     }
     const ctx = await browser.newContext();
     try {

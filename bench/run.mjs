@@ -11,11 +11,10 @@
 // BENCH_MODELS ("resnet18 resnet50"), BENCH_SKIP (words among: native
 // browser go webcam threads2).
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStatic } from './server.mjs';
+import { startStatic, startServe } from './server.mjs';
 import { measure, webcamFPS } from './browser.mjs';
 import { goRows, ortRows, fusedOps } from './native.mjs';
 import { y4mFromPhoto } from './y4m.mjs';
@@ -54,30 +53,6 @@ for (const m of MODELS) {
   }
 }
 
-// cmd/serve, the demo's own server, on a free port, serving the bench models.
-async function startServe() {
-  const proc = spawn(join(DIR, 'serve'), ['-addr', '127.0.0.1:0', '-q', '-models', join(DIR, 'rnm')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  const origin = await new Promise((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`cmd/serve did not start: ${err}`)), 20000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[0]);
-      }
-    });
-    proc.on('exit', (c) => reject(new Error(`cmd/serve exited (${c}): ${err}`)));
-  });
-  // cmd/serve gzips the models in the background at start: let it finish so
-  // that the first cold start neither waits for it nor gets the identity body.
-  await new Promise((r) => setTimeout(r, 8000));
-  return { origin, stop: () => proc.kill('SIGTERM') };
-}
-
 function machine() {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8');
   const model = cpu.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? 'unknown';
@@ -112,7 +87,7 @@ if (!SKIP.has('browser')) {
   mkdirSync(join(DIR, 'ort'), { recursive: true });
   for (const f of ORT_FILES) copyFileSync(join('bench/node_modules/onnxruntime-web/dist', f), join(DIR, 'ort', f));
   const ortSrv = await startStatic({ '/': 'bench/page', '/ort/': join(DIR, 'ort'), '/models/': join(DIR, 'onnx'), '/samples/': 'testdata/photos' }, { cacheDir: join(DIR, 'cache') });
-  const serve = await startServe();
+  const serve = await startServe(join(DIR, 'serve'), join(DIR, 'rnm'));
   try {
     const configs = [];
     for (const m of MODELS) {

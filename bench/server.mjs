@@ -1,11 +1,13 @@
-// The peer's static server for `make bench`: ONNX Runtime Web's files from
-// node_modules (never a CDN), the ONNX models and the sample photos, with the
-// headers cmd/serve sends the engine's page — cross-origin isolation (so ORT
-// may use threads) — and the same compression policy, so that bytes
-// downloaded compare like for like: a brotli (q11) variant for code, gzip
-// (level 9) for the rest, each served only where it saves ≥ 10 %.
+// The servers of `make bench`. startStatic is the peer's: ONNX Runtime
+// Web's files from node_modules (never a CDN), the ONNX models and the sample
+// photos, with the headers cmd/serve sends the engine's page — cross-origin
+// isolation (so ORT may use threads) — and the same compression policy, so
+// that bytes downloaded compare like for like: a brotli (q11) variant for
+// code, gzip (level 9) for the rest, each served only where it saves ≥ 10 %.
+// startServe runs cmd/serve itself for the engine's page.
 
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
@@ -120,4 +122,29 @@ export async function startStatic(mounts, { cacheDir } = {}) {
       server.close(r);
     }),
   };
+}
+
+// startServe runs cmd/serve (the demo's own server, built to bin) on a free
+// port, serving the model files in models.
+export async function startServe(bin, models) {
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0', '-q', '-models', models], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`cmd/serve did not start: ${err}`)), 20000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[0]);
+      }
+    });
+    proc.on('exit', (c) => reject(new Error(`cmd/serve exited (${c}): ${err}`)));
+  });
+  // cmd/serve gzips the models in the background at start: let it finish so
+  // that the first cold start neither waits for it nor gets the identity body.
+  await new Promise((r) => setTimeout(r, 8000));
+  return { origin, stop: () => proc.kill('SIGTERM') };
 }
