@@ -77,12 +77,18 @@ func Load(b []byte, check modelfile.Checksum) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return LoadFile(f)
+}
+
+// LoadFile is Load for a model file parsed already (the browser parses the
+// JSON section while the weights download: modelfile.ReadHead, ParseHead).
+func LoadFile(f *modelfile.File) (*Model, error) {
 	n, err := resnet.New(f)
 	if err != nil {
 		return nil, err
 	}
 	crop := f.Meta.Pre.Crop
-	return &Model{net: n, maxPixels: preprocess.MaxPixels, size: len(b), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes)}, nil
+	return &Model{net: n, maxPixels: preprocess.MaxPixels, size: f.Size(), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes)}, nil
 }
 
 // SetMaxPixels bounds width×height of the images ClassifyImage decodes

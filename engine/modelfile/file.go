@@ -51,6 +51,22 @@ type header struct {
 }
 
 func readHeader(b []byte) (header, error) {
+	h, err := decodeHeader(b)
+	if err != nil {
+		return h, err
+	}
+	if uint64(len(b)) < h.fileLen {
+		return h, fmt.Errorf("%w: %d of %d bytes", ErrTruncated, len(b), h.fileLen)
+	}
+	if uint64(len(b)) > h.fileLen {
+		return h, fmt.Errorf("%w: %d bytes after the end the header declares (%d)", ErrMalformed, uint64(len(b))-h.fileLen, h.fileLen)
+	}
+	return h, nil
+}
+
+// decodeHeader checks the fixed header on its own, without the length of
+// what follows it (readHeader checks that too).
+func decodeHeader(b []byte) (header, error) {
 	var h header
 	if len(b) < len(Magic) || string(b[:len(Magic)]) != Magic {
 		return h, ErrMagic
@@ -69,16 +85,55 @@ func readHeader(b []byte) (header, error) {
 	if le.Uint64(b[56:]) != 0 {
 		return h, fmt.Errorf("%w: reserved header bytes are not zero", ErrMalformed)
 	}
-	if uint64(len(b)) < h.fileLen {
-		return h, fmt.Errorf("%w: %d of %d bytes", ErrTruncated, len(b), h.fileLen)
-	}
-	if uint64(len(b)) > h.fileLen {
-		return h, fmt.Errorf("%w: %d bytes after the end the header declares (%d)", ErrMalformed, uint64(len(b))-h.fileLen, h.fileLen)
-	}
-	if h.metaLen == 0 || h.metaLen > MaxMetaSize || HeaderSize+uint64(h.metaLen) > h.fileLen {
-		return h, fmt.Errorf("%w: JSON section length %d", ErrMalformed, h.metaLen)
+	if h.metaLen == 0 || h.metaLen > MaxMetaSize || HeaderSize+uint64(h.metaLen) > h.fileLen || h.fileLen > maxFileLen {
+		return h, fmt.Errorf("%w: JSON section length %d in a file of %d bytes", ErrMalformed, h.metaLen, h.fileLen)
 	}
 	return h, nil
+}
+
+// maxFileLen bounds the length a header may declare, so that a reader that
+// allocates for the whole file from its head alone (ReadHead) cannot be
+// made to allocate without limit. It is far above any ResNet's size.
+const maxFileLen = 1 << 32
+
+// Head is the start of a model file — its header and JSON section — read
+// before the rest has arrived (ReadHead). A host that downloads a model can
+// decode the JSON, and allocate for the whole file, while the weights are
+// still on their way; ParseHead then does not decode it again.
+type Head struct {
+	Len  int   // the whole file's length, as its header declares it
+	Meta *Meta // the JSON section, decoded and validated
+	raw  []byte
+}
+
+// ReadHead decodes and validates the header and JSON section at the start
+// of a model file. prefix needs to hold only those (the first HeaderSize
+// bytes say how many); the checksum, which covers the rest, is not checked.
+func ReadHead(prefix []byte) (*Head, error) {
+	h, err := decodeHeader(prefix)
+	if err != nil {
+		return nil, err
+	}
+	end := HeaderSize + int(h.metaLen)
+	if len(prefix) < end {
+		return nil, fmt.Errorf("%w: %d bytes, the header and JSON section are %d", ErrTruncated, len(prefix), end)
+	}
+	meta, err := metaOf(prefix[HeaderSize:end])
+	if err != nil {
+		return nil, err
+	}
+	return &Head{Len: int(h.fileLen), Meta: meta, raw: bytes.Clone(prefix[:end])}, nil
+}
+
+func metaOf(b []byte) (*Meta, error) {
+	meta, err := decodeMeta(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON section: %v", ErrMalformed, err)
+	}
+	if err := meta.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return meta, nil
 }
 
 // File is a parsed model file. Tensor accessors return views of the bytes
@@ -103,6 +158,13 @@ const (
 // Parse checks and indexes a model file held in b. The returned File
 // aliases b, which must not be modified afterwards.
 func Parse(b []byte, check Checksum) (*File, error) {
+	return ParseHead(b, check, nil)
+}
+
+// ParseHead is Parse for a file whose start was read already (ReadHead):
+// when b starts with the very same header and JSON section, their decoded
+// Meta is used, not decoded again. head may be nil, or another file's.
+func ParseHead(b []byte, check Checksum, head *Head) (*File, error) {
 	h, err := readHeader(b)
 	if err != nil {
 		return nil, err
@@ -112,12 +174,13 @@ func Parse(b []byte, check Checksum) (*File, error) {
 			return nil, ErrChecksum
 		}
 	}
-	meta, err := decodeMeta(b[HeaderSize : HeaderSize+int(h.metaLen)])
-	if err != nil {
-		return nil, fmt.Errorf("%w: JSON section: %v", ErrMalformed, err)
-	}
-	if err := meta.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	end := HeaderSize + int(h.metaLen)
+	var meta *Meta
+	if head != nil && bytes.Equal(head.raw, b[:end]) {
+		m := *head.Meta // a File of its own; the slices are only read
+		meta = &m
+	} else if meta, err = metaOf(b[HeaderSize:end]); err != nil {
+		return nil, err
 	}
 	f := &File{Meta: meta, data: b, index: make(map[string]*Tensor, len(meta.Tensors))}
 	dataStart := int64(alignUp(HeaderSize + int(h.metaLen)))

@@ -1,6 +1,7 @@
 package modelfile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"strings"
@@ -116,6 +117,17 @@ func FuzzParse(f *testing.F) {
 	f.Add(good[:100])
 	f.Add([]byte(Magic))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// A head read from any prefix must neither panic nor change what
+		// Parse makes of the whole.
+		if head, err := ReadHead(b); err == nil {
+			file, err := ParseHead(b, Trusted, head)
+			if _, plainErr := Parse(b, Trusted); (err == nil) != (plainErr == nil) {
+				t.Fatalf("ParseHead: %v, Parse: %v", err, plainErr)
+			}
+			if err == nil && file.Meta.Name != head.Meta.Name {
+				t.Fatalf("ParseHead name %q, head %q", file.Meta.Name, head.Meta.Name)
+			}
+		}
 		for _, c := range []Checksum{Verify, Trusted} {
 			file, err := Parse(b, c)
 			if err != nil {
@@ -135,4 +147,58 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ReadHead decodes the header and JSON from the first bytes alone, and
+// ParseHead reuses them only for a file that starts with the same bytes.
+func TestReadHead(t *testing.T) {
+	good := testFile(t)
+	le := binary.LittleEndian
+	end := HeaderSize + int(le.Uint32(good[12:]))
+	head, err := ReadHead(good[:end])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Len != len(good) || head.Meta.Name != "tiny" || len(head.Meta.Tensors) != 2 {
+		t.Fatalf("head: %d bytes, meta %+v", head.Len, head.Meta)
+	}
+	for _, tc := range []struct {
+		name   string
+		prefix []byte
+		want   error
+	}{
+		{"no JSON yet", good[:end-1], ErrTruncated},
+		{"header only", good[:HeaderSize], ErrTruncated},
+		{"not a model", []byte("GIF89a, not a model file at all, and long enough to have a header"), ErrMagic},
+		{"bad JSON", func() []byte { b := bytes.Clone(good[:end]); b[HeaderSize] = '['; return b }(), ErrMalformed},
+		{"huge file", func() []byte { b := bytes.Clone(good[:end]); le.PutUint64(b[16:], 1<<40); return b }(), ErrMalformed},
+	} {
+		if _, err := ReadHead(tc.prefix); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+	}
+
+	f, err := ParseHead(good, Verify, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Meta == head.Meta || f.Meta.Name != "tiny" {
+		t.Errorf("ParseHead: meta %p (head's %p), name %q; want its own copy", f.Meta, head.Meta, f.Meta.Name)
+	}
+	if bias, _, err := f.Float32("x.bias"); err != nil || bias[1] != 2 {
+		t.Errorf("bias %v, %v", bias, err)
+	}
+	// A head never vouches for the rest: the checksum still covers it.
+	bad := bytes.Clone(good)
+	bad[len(bad)-12] ^= 0x10
+	if _, err := ParseHead(bad, Verify, head); !errors.Is(err, ErrChecksum) {
+		t.Errorf("flipped weight with a head: got %v, want ErrChecksum", err)
+	}
+	// Another file's JSON is decoded, not taken from the head.
+	other := bytes.Clone(good)
+	copy(other[bytes.Index(other, []byte(`"tiny"`)):], `"tinY"`)
+	f, err = ParseHead(other, Trusted, head)
+	if err != nil || f.Meta.Name != "tinY" {
+		t.Errorf("a different JSON section: name %q, %v; want its own", f.Meta.Name, err)
+	}
 }
