@@ -1,14 +1,16 @@
 //go:build js && wasm
 
 // Command wasm is the engine compiled to WebAssembly for the page's Web
-// Worker (web/worker.js). It registers globalThis.resnetGo with four
+// Worker (web/worker.js). It registers globalThis.resnetGo with these
 // synchronous functions and then waits for calls:
 //
+//	expect(head: Uint8Array)                       → {bytes} | {error, code}
 //	load(bytes: Uint8Array)                        → {info} | {error, code}
 //	info()                                         → info | null
 //	probe(bytes: Uint8Array)                       → {format, width, height} | {error, code}
 //	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
 //	classifyRGBA(pix: Uint8Array, w, h, stride, k) → {top, ms, crop?} | {error, code}
+//	warmup()                                       → {ms} | {error, code}
 //
 // info is {name, depth, classes, bytes, quant, kernels, resize, crop};
 // kernels is "simd" or "go" (see infoValue); resize and crop are the model's
@@ -34,20 +36,31 @@ import (
 )
 
 // state is the one loaded model and a scratch buffer that frames are copied
-// into, reused so that a webcam stream does not allocate 3.7 MB per frame.
+// into, reused so that a webcam stream does not allocate 3.7 MB per frame;
+// next is what expect prepared for the model being downloaded.
 type state struct {
 	model   *engine.Model
 	scratch []byte
+	next    *expected
+}
+
+// expected is a model file's decoded head and a buffer of the whole file's
+// size, ready before its weights have arrived.
+type expected struct {
+	head *modelfile.Head
+	buf  []byte
 }
 
 func main() {
 	s := &state{}
 	api := js.Global().Get("Object").New()
+	api.Set("expect", js.FuncOf(s.guard(s.expect)))
 	api.Set("load", js.FuncOf(s.guard(s.load)))
 	api.Set("info", js.FuncOf(s.guard(s.info)))
 	api.Set("probe", js.FuncOf(s.guard(s.probe)))
 	api.Set("classify", js.FuncOf(s.guard(s.classify)))
 	api.Set("classifyRGBA", js.FuncOf(s.guard(s.classifyRGBA)))
+	api.Set("warmup", js.FuncOf(s.guard(s.warmup)))
 	js.Global().Set("resnetGo", api)
 	select {} // keep the instance alive for callbacks
 }
@@ -116,15 +129,47 @@ func intArg(args []js.Value, i int, name string, lo, hi int) (int, error) {
 	return int(f), nil
 }
 
+// expect takes the start of a model file that is still downloading — its
+// header and JSON section (modelfile.ReadHead) — and, while the weights are
+// on their way, decodes the JSON (tens of milliseconds the first time in
+// the browser: encoding/json's code has just been compiled) and allocates
+// the buffer load will copy the file into. A load of another file just
+// does not use them.
+func (s *state) expect(args []js.Value) (any, error) {
+	s.next = nil
+	b, err := bytesArg(args, 0, s.scratch)
+	if err != nil {
+		return nil, err
+	}
+	s.scratch = b
+	head, err := modelfile.ReadHead(b)
+	if err != nil {
+		return nil, &codedError{"model", err}
+	}
+	s.next = &expected{head: head, buf: make([]byte, head.Len)}
+	return map[string]any{"bytes": head.Len}, nil
+}
+
 func (s *state) load(args []js.Value) (any, error) {
 	// The model must stay unmodified while in use (int8 weights are read in
-	// place), so it gets its own allocation, never the scratch buffer.
-	b, err := bytesArg(args, 0, nil)
+	// place), so it gets its own allocation, never the scratch buffer: the
+	// one expect made for it, when there is one.
+	var dst []byte
+	var head *modelfile.Head
+	if s.next != nil {
+		dst, head = s.next.buf[:0], s.next.head
+		s.next = nil
+	}
+	b, err := bytesArg(args, 0, dst)
 	if err != nil {
 		return nil, err
 	}
 	// The worker has verified the SHA-256 with WebCrypto before this call.
-	m, err := engine.Load(b, modelfile.Trusted)
+	f, err := modelfile.ParseHead(b, modelfile.Trusted, head)
+	if err != nil {
+		return nil, &codedError{"model", err}
+	}
+	m, err := engine.LoadFile(f)
 	if err != nil {
 		return nil, &codedError{"model", err}
 	}

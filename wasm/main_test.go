@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"syscall/js"
@@ -131,5 +132,54 @@ func TestInfoHasPreprocessSizes(t *testing.T) {
 		if got := [2]int{info.Get("resize").Int(), info.Get("crop").Int()}; got != [2]int{256, 224} {
 			t.Errorf("info resize, crop = %v, want [256 224]", got)
 		}
+	}
+}
+
+// TestWarmup runs the warm-up the worker calls: its tiny image must go
+// through every step without an error value.
+func TestWarmup(t *testing.T) {
+	s := &state{}
+	v := call(s, s.warmup)
+	if !v.Get("error").IsUndefined() {
+		t.Fatalf("warmup: %s", v.Get("error"))
+	}
+	if v.Get("ms").Type() != js.TypeNumber {
+		t.Errorf("warmup ms = %v, want a number", v.Get("ms"))
+	}
+}
+
+// TestExpectThenLoad gives expect a model file's head, as the worker does
+// while the rest downloads: load then gives what it gives without, and a
+// head that is not a model's is an error value that leaves load unaffected.
+func TestExpectThenLoad(t *testing.T) {
+	b, err := os.ReadFile("../weights/resnet50-keras.rnm")
+	if err != nil {
+		if os.Getenv("RESNET_REQUIRE_WEIGHTS") != "" {
+			t.Fatal(err)
+		}
+		t.Skipf("no default model (make weights): %v", err)
+	}
+	plain := &state{}
+	want := call(plain, plain.load, u8(b)).Get("info")
+
+	s := &state{}
+	wantError(t, call(s, s.expect, u8([]byte("not a model file, and long enough to have a header of 64 bytes"))), "model", "magic")
+	metaLen := int(b[12]) | int(b[13])<<8 | int(b[14])<<16 | int(b[15])<<24
+	v := call(s, s.expect, u8(b[:64+metaLen]))
+	if !v.Get("error").IsUndefined() || v.Get("bytes").Int() != len(b) {
+		t.Fatalf("expect = %v %v, want {bytes: %d}", v.Get("error"), v.Get("bytes"), len(b))
+	}
+	buf := s.next.buf
+	got := call(s, s.load, u8(b))
+	if !got.Get("error").IsUndefined() {
+		t.Fatalf("load after expect: %s", got.Get("error"))
+	}
+	for _, k := range []string{"name", "depth", "classes", "bytes", "quant", "resize", "crop"} {
+		if a, b := got.Get("info").Get(k).String(), want.Get(k).String(); a != b {
+			t.Errorf("info.%s = %s after expect, %s without", k, a, b)
+		}
+	}
+	if s.next != nil || !bytes.Equal(buf, b) {
+		t.Error("load did not copy the file into the buffer expect made")
 	}
 }

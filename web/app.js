@@ -2,7 +2,7 @@
 // routes every input to a result card. window.resnet is the scripting API
 // (DESIGN.md): {ready, classify(input, {k, downscale}), loadModel(url)}.
 
-import { Engine } from './resnet.js';
+import * as boot from './boot.js';
 import { Camera } from './camera.js';
 import { wireInputs, renderGallery } from './inputs.js';
 import { TimingTable, drawCrop, formatBytes, pct, renderTop, timingLine } from './results.js';
@@ -61,11 +61,12 @@ async function loadModel(url) {
   setProgress(`Loading model ${url}…`, 0, 0);
   try {
     const info = await engine.loadModel(url);
+    cancelProgress();
     const s = engine.startup;
     timings.setStartup({
       wasmDownload: s.wasm?.ms.download,
       wasmCached: s.wasm?.fromCache,
-      compile: s.wasm?.ms.compile,
+      start: s.wasm?.ms.start,
       modelDownload: s.model.ms.download,
       modelCached: s.model.fromCache,
       verify: s.model.ms.verify,
@@ -76,6 +77,7 @@ async function loadModel(url) {
     document.body.dataset.ready = 'true';
     return info;
   } catch (e) {
+    cancelProgress();
     setProgress('Model not loaded', 0, 1);
     showLoadError(e.message);
     document.body.dataset.ready = 'error';
@@ -83,10 +85,24 @@ async function loadModel(url) {
   }
 }
 
-function onProgress({ detail: d }) {
-  const what = d.what === 'wasm' ? 'engine (WebAssembly)' : 'model';
-  const label = d.total ? `Downloading ${what}: ${formatBytes(d.loaded)} of ${formatBytes(d.total)}` : `Downloading ${what}: ${formatBytes(d.loaded)}`;
-  setProgress(label, d.loaded, d.total);
+// Download progress is drawn at most once a frame: a fast download reports
+// hundreds of chunks, and each new label costs a layout.
+let progressFrame = 0;
+let latestProgress = null;
+function onProgress({ detail }) {
+  latestProgress = detail;
+  progressFrame ||= requestAnimationFrame(() => {
+    progressFrame = 0;
+    const d = latestProgress;
+    const what = d.what === 'wasm' ? 'engine (WebAssembly)' : 'model';
+    const label = d.total ? `Downloading ${what}: ${formatBytes(d.loaded)} of ${formatBytes(d.total)}` : `Downloading ${what}: ${formatBytes(d.loaded)}`;
+    setProgress(label, d.loaded, d.total);
+  });
+}
+
+function cancelProgress() {
+  cancelAnimationFrame(progressFrame);
+  progressFrame = 0;
 }
 
 // submit makes a result card for one image and classifies it.
@@ -167,6 +183,7 @@ function onLiveResult(r) {
 }
 
 async function main() {
+  performance.mark('resnet:app');
   if (typeof WebAssembly !== 'object') {
     setProgress('Cannot start', 0, 1);
     showLoadError('This browser cannot run WebAssembly, which the classifier needs. Try a current Chrome, Firefox, Safari or Edge.');
@@ -175,24 +192,18 @@ async function main() {
   }
   let manifest;
   try {
-    const res = await fetch('manifest.json', { cache: 'no-cache' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    manifest = await res.json();
+    manifest = await boot.manifest;
   } catch (e) {
     showLoadError(`Could not read the list of files to load (manifest.json): ${e.message}`);
     document.body.dataset.ready = 'error';
     return;
   }
-  // ?kernels=go runs the pure-Go kernels even where WebAssembly SIMD is
-  // available (to compare the two, or to benchmark); ?kernels=simd insists.
-  const kernelMode = new URLSearchParams(location.search).get('kernels') || 'auto';
-  try {
-    engine = new Engine(manifest, { kernels: kernelMode });
-  } catch (e) {
-    showLoadError(`Cannot start: ${e.message} (the ?kernels= parameter of this page's address).`);
+  if (boot.engine instanceof Error) {
+    showLoadError(`Cannot start: ${boot.engine.message} (the ?kernels= parameter of this page's address).`);
     document.body.dataset.ready = 'error';
     return;
   }
+  engine = boot.engine;
   engine.addEventListener('progress', onProgress);
 
   const api = {
@@ -208,9 +219,8 @@ async function main() {
   };
   Object.defineProperty(window, 'resnet', { value: Object.freeze(api), enumerable: true });
 
-  const param = new URLSearchParams(location.search).get('model');
-  // The listed URL without its ?v= cache buster: what a person would type.
-  const modelURL = param || manifest.defaultModel?.replace(/\?v=[0-9a-f]+$/, '');
+  // boot.js has started this load already: loadModel shares it.
+  const modelURL = boot.firstModel(manifest);
   if (!modelURL) {
     showLoadError(`No model to load: ${(manifest.missing || ['no model listed']).join('; ')}.`);
     document.body.dataset.ready = 'error';
@@ -231,7 +241,9 @@ async function main() {
     }
   });
   wireInputs({ submit, showError: showInputError });
-  renderGallery($('gallery'), manifest.samples, submit, showInputError);
+  // Thumbnails wait until the model is in (or has failed) and the engine is
+  // idle: until then they would compete with it for the network and the CPU.
+  renderGallery($('gallery'), manifest.samples, submit, showInputError, ready.catch(() => {}).then(() => engine.quiet()));
   if (manifest.credits) {
     $('credits-link').href = manifest.credits;
     $('credits').hidden = false;

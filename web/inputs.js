@@ -114,7 +114,9 @@ export async function fetchURL(url, submit, showError) {
   submit(blob, name);
 }
 
-export function renderGallery(list, samples, submit, showError) {
+// renderGallery makes a button per sample; the thumbnails themselves load
+// once `after` (a promise, or nothing) settles.
+export function renderGallery(list, samples, submit, showError, after) {
   const items = samples.slice(0, 12).map((s) => {
     const li = document.createElement('li');
     const b = document.createElement('button');
@@ -122,7 +124,7 @@ export function renderGallery(list, samples, submit, showError) {
     b.title = s.name;
     b.setAttribute('aria-label', `Classify sample: ${s.name.replaceAll(/[-_]/g, ' ')}`);
     const img = document.createElement('img');
-    img.src = s.url;
+    Promise.resolve(after).then(() => (img.src = s.url));
     img.alt = '';
     img.loading = 'lazy';
     img.decoding = 'async';

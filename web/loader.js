@@ -1,7 +1,8 @@
 // Downloads for the worker: the wasm and model files, with byte-level
 // progress, kept in the Cache API under their content hash so that a reload
-// downloads nothing, and the model's checksum verified with WebCrypto
-// (Go's SHA-256 compiled to wasm is several times slower).
+// downloads nothing, and checksums verified with WebCrypto (Go's SHA-256
+// compiled to wasm is several times slower). The engine's wasm is compiled
+// while it downloads.
 
 const CACHE_NAME = 'resnet-v1';
 const HEADER_SIZE = 64;
@@ -29,20 +30,86 @@ async function openCache() {
   }
 }
 
-export async function cachedBytes(sha256) {
+// writes holds the Cache Storage writes in flight, by hash: start-up does not
+// wait for them, but a lookup of the same hash does.
+const writes = new Map();
+
+// STORED lists, in localStorage, the hashes this page has put in Cache
+// Storage. Asking Cache Storage is two round trips to the browser process,
+// tens of milliseconds on a busy machine before a first visit's downloads
+// could start; the list answers "not there" at once. It is only a hint: a
+// hash on it is still looked up (and fetched if the entry has gone), and
+// clearing the site's data clears both. Hosts without localStorage (workers)
+// always ask.
+const STORED = 'resnet-stored';
+const STORED_MAX = 32;
+
+function storedHashes() {
+  try {
+    return typeof localStorage === 'object' ? (localStorage.getItem(STORED) || '').split(',').filter(Boolean) : null;
+  } catch {
+    return null; // storage disabled: ask the cache
+  }
+}
+
+function noteStored(sha256) {
+  const list = storedHashes();
+  if (!list) return;
+  try {
+    localStorage.setItem(STORED, [...list.filter((h) => h !== sha256), sha256].slice(-STORED_MAX).join(','));
+  } catch {
+    // quota: the hint is lost, lookups just ask the cache
+  }
+}
+
+async function cachedResponse(sha256) {
+  await writes.get(sha256);
+  const list = storedHashes();
+  if (list && !list.includes(sha256)) return null;
   const cache = await openCache();
-  const hit = cache && (await cache.match(hashKey(sha256)));
+  return (cache && (await cache.match(hashKey(sha256)))) || null;
+}
+
+export async function cachedBytes(sha256) {
+  const hit = await cachedResponse(sha256);
   return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
 }
 
-export async function storeBytes(sha256, bytes, type) {
-  const cache = await openCache();
-  if (!cache) return;
-  try {
-    await cache.put(hashKey(sha256), new Response(bytes, { headers: { 'content-type': type } }));
-  } catch {
-    // Quota exceeded: the next visit downloads again, which is correct.
-  }
+// storeBytes keeps bytes under their hash once `when` (a promise, or
+// nothing) settles: writing megabytes to Cache Storage costs CPU that
+// start-up needs more. The bytes must stay as they are until then. A lookup
+// of the same hash waits for the write. Resolves with whether it was written.
+export function storeBytes(sha256, bytes, type, when) {
+  return noteWrite(
+    sha256,
+    (async () => {
+      await when;
+      const cache = await openCache();
+      if (!cache) return false;
+      try {
+        await cache.put(hashKey(sha256), new Response(bytes, { headers: { 'content-type': type } }));
+        return true;
+      } catch {
+        return false; // quota exceeded: the next visit downloads again, which is correct
+      }
+    })(),
+  );
+}
+
+// noteWrite registers a Cache Storage write of sha256 made elsewhere (the
+// worker stores the models it verified): lookups wait for it, and the hint
+// list learns of it once it has succeeded.
+export function noteWrite(sha256, write) {
+  const done = write.then(
+    (ok) => {
+      if (ok) noteStored(sha256);
+      return ok;
+    },
+    () => false,
+  );
+  writes.set(sha256, done);
+  done.then(() => writes.get(sha256) === done && writes.delete(sha256));
+  return done;
 }
 
 export function hex(buf) {
@@ -65,7 +132,7 @@ export function parseHeader(b) {
     throw new LoadError(`Unsupported model file version ${version} (this page reads version ${FORMAT_VERSION}).`, 'model-version');
   }
   const length = Number(dv.getBigUint64(16, true));
-  return { length, sha256: hex(b.subarray(24, 56)) };
+  return { length, metaLength: dv.getUint32(12, true), sha256: hex(b.subarray(24, 56)) };
 }
 
 // verifyModel checks a complete model file against its own header.
@@ -80,19 +147,16 @@ export async function verifyModel(bytes) {
   return h;
 }
 
-// download reads a response body chunk by chunk, calling onProgress(loaded,
-// total). total comes from `expect` or Content-Length; onFirst lets the
-// caller look at the first bytes (the model header) and abort by returning
-// a value, which download then returns instead of the body.
+// download reads a response body chunk by chunk into one buffer, calling
+// onProgress(loaded, total, received) — received is a view of the bytes in
+// so far. total comes from `expect` or Content-Length; onFirst lets the
+// caller look at the first bytes (the model header) and either abort by
+// returning {stop: true, value} (download then returns {stopped: value}) or
+// give the size, {total}, so that the rest lands in a buffer of the right
+// size without being copied again.
 export async function download(url, { expect = 0, onProgress, onFirst, firstBytes = 0 } = {}) {
   const ctrl = new AbortController();
-  let res;
-  try {
-    res = await fetch(url, { signal: ctrl.signal, credentials: 'same-origin', referrerPolicy: 'no-referrer' });
-  } catch (e) {
-    throw new LoadError(`Download of ${url} failed: ${e.message}`, 'network');
-  }
-  if (!res.ok) throw new LoadError(`Download of ${url} failed: HTTP ${res.status} ${res.statusText}`, 'http');
+  const res = await get(url, ctrl.signal);
   // Content-Length is the compressed size when the server compresses, so it
   // is only a fallback: progress counts decoded bytes.
   let total = expect || (res.headers.get('content-encoding') ? 0 : Number(res.headers.get('content-length')) || 0);
@@ -103,11 +167,7 @@ export async function download(url, { expect = 0, onProgress, onFirst, firstByte
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > buf.length) {
-        const bigger = new Uint8Array(Math.max(buf.length * 2, loaded + value.length));
-        bigger.set(buf.subarray(0, loaded));
-        buf = bigger;
-      }
+      if (loaded + value.length > buf.length) buf = grow(buf, loaded, Math.max(buf.length * 2, loaded + value.length));
       buf.set(value, loaded);
       const before = loaded;
       loaded += value.length;
@@ -117,9 +177,12 @@ export async function download(url, { expect = 0, onProgress, onFirst, firstByte
           ctrl.abort();
           return { stopped: r.value };
         }
-        if (r && r.total) total = r.total;
+        if (r && r.total) {
+          total = r.total;
+          if (buf.length !== total && total >= loaded) buf = grow(buf, loaded, total);
+        }
       }
-      onProgress?.(loaded, total);
+      onProgress?.(loaded, total, buf.subarray(0, loaded));
     }
   } catch (e) {
     if (e instanceof LoadError) throw e;
@@ -127,4 +190,61 @@ export async function download(url, { expect = 0, onProgress, onFirst, firstByte
   }
   if (onFirst && loaded < firstBytes) await onFirst(buf.subarray(0, loaded));
   return { bytes: buf.length === loaded ? buf : buf.slice(0, loaded) };
+}
+
+function grow(buf, used, size) {
+  const bigger = new Uint8Array(size);
+  bigger.set(buf.subarray(0, used));
+  return bigger;
+}
+
+async function get(url, signal) {
+  let res;
+  try {
+    res = await fetch(url, { signal, credentials: 'same-origin', referrerPolicy: 'no-referrer' });
+  } catch (e) {
+    throw new LoadError(`Download of ${url} failed: ${e.message}`, 'network');
+  }
+  if (!res.ok) throw new LoadError(`Download of ${url} failed: HTTP ${res.status} ${res.statusText}`, 'http');
+  return res;
+}
+
+// compileAsset compiles a manifest entry's wasm ({url, sha256, bytes}) as it
+// streams in — from the cache, keyed by its hash, or from the network — and
+// resolves with {module, fromCache, bytes, verified} as soon as the module
+// is compiled. verified settles once a download's bytes are checked against
+// the hash (rejecting if they do not match: the module must not be used
+// then), and a download is cached once they are and `later` has settled.
+// what names the file in errors.
+export async function compileAsset(asset, what, onProgress, later) {
+  const mismatch = () => new LoadError(`${what} does not match its published hash (stale or corrupted download). Reload the page.`, 'wasm-checksum');
+  const hit = await cachedResponse(asset.sha256);
+  if (hit) return { module: await WebAssembly.compileStreaming(hit), fromCache: true, bytes: asset.bytes, verified: Promise.resolve() };
+  const res = await get(asset.url);
+  // The compiler reads one copy of the stream, this function keeps the
+  // other (for the hash and the cache) in a buffer of the published size.
+  const bytes = new Uint8Array(asset.bytes);
+  let loaded = 0;
+  const keep = new TransformStream({
+    transform(chunk, out) {
+      if (loaded + chunk.length <= bytes.length) bytes.set(chunk, loaded);
+      loaded += chunk.length;
+      onProgress?.(loaded, bytes.length);
+      out.enqueue(chunk);
+    },
+  });
+  let module;
+  try {
+    module = await WebAssembly.compileStreaming(new Response(res.body.pipeThrough(keep), { headers: { 'content-type': 'application/wasm' } }));
+  } catch (e) {
+    // A truncated or stale download fails to compile: say that, not why.
+    if (loaded !== asset.bytes) throw mismatch();
+    throw e;
+  }
+  const verified = (async () => {
+    if (loaded !== asset.bytes || (await sha256(bytes)) !== asset.sha256) throw mismatch();
+    storeBytes(asset.sha256, bytes, 'application/wasm', later);
+  })();
+  verified.catch(() => {}); // the caller awaits it
+  return { module, fromCache: false, bytes: asset.bytes, verified };
 }

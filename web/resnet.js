@@ -5,6 +5,8 @@
 // (DESIGN.md). Large inputs are downscaled by the browser first
 // (downscale.js); timings.path says which path ran.
 
+import { engineFiles, modelFile } from './assets.js';
+import { noteWrite, verifyModel } from './loader.js';
 import { FACTOR, checkFactor } from './downscale.js';
 
 // KERNEL_MODES are the values of the page's ?kernels= switch: 'auto' (the
@@ -14,49 +16,106 @@ import { FACTOR, checkFactor } from './downscale.js';
 export const KERNEL_MODES = ['auto', 'go', 'simd'];
 
 export class Engine extends EventTarget {
+  // manifest: the server's manifest.json, or a promise of it — the worker
+  // starts booting before it arrives (web/boot.js).
   constructor(manifest, { kernels = 'auto' } = {}) {
     super();
     if (!KERNEL_MODES.includes(kernels)) throw new TypeError(`kernels must be one of ${KERNEL_MODES.join(', ')}, not ${JSON.stringify(kernels)}`);
     this.kernelMode = kernels;
-    this.manifest = manifest;
+    this.manifest = Promise.resolve(manifest);
+    this.manifest.catch(() => {}); // whoever awaits it reports the error
     this.worker = null;
     this.nextId = 1;
     this.pending = new Map();
     this.info = null;
     this.startup = {}; // download/compile/verify/load timings of the last start
     this.started = null;
+    this.loading = null; // {key, promise} of the model load in flight
+    this.active = 0; // engine work in flight (see quiet)
+    // handedOver settles when the compiled engine has been posted to the
+    // worker, or start has failed before it could be.
+    this.handedOver = new Promise((resolve, reject) => (this.handOver = { resolve, reject }));
+    this.handedOver.catch(() => {});
   }
 
-  // start launches the worker and the wasm once; later calls share it.
+  // start launches the worker at once and the wasm as soon as the manifest
+  // names it; later calls share it.
   start() {
-    if (!this.started) this.started = this.#start();
+    if (!this.started) {
+      this.#spawn();
+      this.started = this.#busy(this.#start());
+      this.started.catch((e) => this.handOver.reject(e)); // no effect once handed over
+    }
     return this.started;
   }
 
-  async #start() {
-    if (typeof WebAssembly !== 'object') {
-      throw Object.assign(new Error('This browser cannot run WebAssembly, which the classifier needs.'), { code: 'no-wasm' });
-    }
-    const { wasm, wasmExec, kernels, missing } = this.manifest;
-    if (!wasm || !wasmExec) {
-      throw Object.assign(new Error(`The server is missing ${missing ? missing.join(' and ') : 'the wasm build'}.`), { code: 'missing' });
-    }
+  // #busy counts p as engine work until it settles (see quiet).
+  #busy(p) {
+    this.active++;
+    const done = () => this.active--;
+    p.then(done, done);
+    return p;
+  }
+
+  // quiet resolves once the engine has had nothing to do for `calm` ms — no
+  // start, download or request in flight — or after `max` ms in any case:
+  // the moment for background work (cache writes, thumbnails) that would
+  // otherwise take CPU from it.
+  quiet(calm = 300, max = 5000) {
+    return new Promise((resolve) => {
+      const t0 = performance.now();
+      let since = null;
+      const tick = () => {
+        const now = performance.now();
+        if (this.active) since = null;
+        else since ??= now;
+        if ((since !== null && now - since >= calm) || now - t0 >= max) resolve();
+        else setTimeout(tick, 50);
+      };
+      tick();
+    });
+  }
+
+  // #spawn creates the worker synchronously, so that its script loads while
+  // the manifest is still on its way.
+  #spawn() {
+    if (typeof WebAssembly !== 'object') return;
     this.worker = new Worker(workerURL(), { type: 'module', name: 'resnet' });
     this.worker.onmessage = (ev) => this.#onMessage(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
       this.#failAll(new Error(`The classifier worker failed: ${ev.message || 'it could not start'}`));
     };
+  }
+
+  async #start() {
+    if (typeof WebAssembly !== 'object') {
+      throw Object.assign(new Error('This browser cannot run WebAssembly, which the classifier needs.'), { code: 'no-wasm' });
+    }
+    const manifest = await this.manifest;
+    const { wasm, wasmExec, kernels, missing } = manifest;
+    if (!wasm || !wasmExec) {
+      throw Object.assign(new Error(`The server is missing ${missing ? missing.join(' and ') : 'the wasm build'}.`), { code: 'missing' });
+    }
     const abs = (u) => u && new URL(u, location.href).href;
-    const k = kernels && { ...kernels, loader: abs(kernels.loader) };
-    const r = await this.#call({ op: 'init', wasm, wasmExec: abs(wasmExec), kernels: k, mode: this.kernelMode });
-    this.startup.wasm = r;
-    return r;
+    const scripts = { wasmExec: abs(wasmExec), loader: abs(kernels?.loader) };
+    this.#call({ op: 'prepare', ...scripts }).catch(() => {}); // init reports failures
+    const files = await engineFiles(manifest, this.kernelMode, (loaded, total) => this.#progress('wasm', loaded, total), this.quiet());
+    // The engine's bytes are checked against their hash while Go starts.
+    const init = this.#call({ op: 'init', module: files.module, forwarder: files.forwarder, kernels: files.kernels, ...scripts, mode: this.kernelMode });
+    this.handOver.resolve();
+    const [r] = await Promise.all([init, files.verified]);
+    this.startup.wasm = { ...r, ms: { ...files.ms, ...r.ms }, fromCache: files.fromCache, bytes: files.bytes };
+    return this.startup.wasm;
+  }
+
+  #progress(what, loaded, total) {
+    this.dispatchEvent(new CustomEvent('progress', { detail: { what, loaded, total } }));
   }
 
   #onMessage(m) {
-    if (m.type === 'progress') {
-      this.dispatchEvent(new CustomEvent('progress', { detail: m }));
+    if (m.type === 'mark') {
+      performance.mark(`resnet:${m.name}`, { startTime: m.at - performance.timeOrigin });
       return;
     }
     const p = this.pending.get(m.id);
@@ -73,22 +132,68 @@ export class Engine extends EventTarget {
 
   #call(msg, transfer = []) {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
-    });
+    return this.#busy(
+      new Promise((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.worker.postMessage({ ...msg, id }, transfer);
+      }),
+    );
   }
 
   // loadModel fetches (or finds in the cache), verifies and loads a model.
   // Models the server lists are matched by URL so their hash is known and
-  // a cached copy needs no request at all.
-  async loadModel(url) {
-    await this.start();
-    const abs = new URL(url, location.href);
-    const listed = this.manifest.models.find((m) => samePath(new URL(m.url, location.href), abs));
-    const r = await this.#call({ op: 'load', url: listed ? new URL(listed.url, location.href).href : abs.href, sha256: listed?.sha256 });
-    this.info = { ...r.info, sha256: r.sha256, url: abs.href };
-    this.startup.model = r;
+  // a cached copy needs no request at all. The download does not wait for
+  // the engine's start: both run at once. A second call for the model
+  // already loading shares the first (web/boot.js starts the page's first
+  // model before app.js asks for it).
+  loadModel(url) {
+    const key = new URL(url, location.href).href;
+    if (this.loading?.key === key) return this.loading.promise;
+    const promise = this.#busy(this.#load(key));
+    this.loading = { key, promise };
+    const done = () => {
+      if (this.loading?.promise === promise) this.loading = null;
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  async #load(url) {
+    const started = this.start();
+    if (!this.worker) await started; // throws the reason there is none
+    const manifest = await this.manifest;
+    const abs = new URL(url);
+    const listed = manifest.models.find((m) => samePath(new URL(m.url, location.href), abs));
+    const fetching = modelFile(
+      listed ? new URL(listed.url, location.href).href : abs.href,
+      listed?.sha256,
+      (loaded, total) => this.#progress('model', loaded, total),
+      // Go decodes the JSON section and allocates for the file meanwhile.
+      (head) => this.#call({ op: 'expect', head: head.buffer }, [head.buffer]).catch(() => {}), // load reports
+    );
+    fetching.catch(() => {});
+    // The engine starts while the model downloads; if it cannot start, that
+    // is the error to show, whatever became of the model. The model is
+    // verified on this thread (SHA-256 with WebCrypto, against its header;
+    // a tampered or truncated file stops here) while the worker starts Go —
+    // but only once the compiled engine is on its way there: until then this
+    // thread feeds the streaming compiler.
+    await this.handedOver;
+    const file = await fetching;
+    let t = performance.now();
+    await verifyModel(file.bytes);
+    file.ms.verify = performance.now() - t;
+    performance.mark('resnet:model-verified');
+    await started;
+    // Transferred, not copied: the bytes are the page's own (a whole buffer).
+    const { bytes } = file;
+    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    const r = await this.#call({ op: 'load', bytes: buffer, sha256: file.sha256, fromCache: file.fromCache }, [buffer]);
+    // The worker keeps the bytes for the cache until the engine is idle:
+    // writing 12–25 MB competes with the first classification.
+    if (!file.fromCache) noteWrite(file.sha256, this.quiet().then(() => this.#call({ op: 'store', sha256: file.sha256 })));
+    this.info = { ...r.info, sha256: file.sha256, url: abs.href };
+    this.startup.model = { ms: { ...file.ms, ...r.ms }, fromCache: file.fromCache };
     this.firstRun = true;
     return this.info;
   }

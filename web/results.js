@@ -93,8 +93,8 @@ export class TimingTable {
     const rows = [];
     const s = this.startup;
     const startRows = [
-      ['Download wasm', s.wasmDownload, s.wasmCached],
-      ['Compile wasm', s.compile],
+      ['Download + compile wasm', s.wasmDownload, s.wasmCached],
+      ['Start engine (Go)', s.start],
       ['Download model', s.modelDownload, s.modelCached],
       ['Verify model (SHA-256)', s.verify],
       ['Load model', s.load],

@@ -2,21 +2,30 @@
 // instance, so the page never freezes during a forward pass.
 //
 // Protocol — requests {id, op, ...}; replies {id, ok: true, value} or
-// {id, ok: false, error, code}; unsolicited {type: 'progress', what,
-// loaded, total}. Ops: init, load, classify (encoded bytes), classifyRGBA
-// (pixels), classifyBitmap (ImageBitmap, closed here on every path). The
-// classify ops take {k, downscale}: see web/downscale.js for when the
-// browser downscales before Go; result.ms.path says which path ran.
+// {id, ok: false, error, code}; unsolicited {type: 'mark', name, at}.
+// Start-up ops (web/startup.js; the page downloads, web/assets.js): prepare,
+// init (the compiled engine), expect (a model's head), load (its verified
+// bytes), store. Classify ops: classify (encoded bytes), classifyRGBA
+// (pixels), classifyBitmap (ImageBitmap, closed here on every path); they
+// take {k, downscale}: see web/downscale.js for when the browser downscales
+// before Go; result.ms.path says which path ran.
 
-import { LoadError, cachedBytes, download, parseHeader, sha256, storeBytes, verifyModel } from './loader.js';
 import { FACTOR, centreCut, dctHint, downscaleSize } from './downscale.js';
+import { api, checked, expect, init, load, model, prepare, store } from './startup.js';
 
-let go = null; // the Go runtime; resnetGo is the API its main registers
-let exited = null;
-let resize = 0; // the loaded model's preprocess resize and crop (0: none loaded)
-let crop = 0;
+const ops = {
+  prepare,
+  init: (msg) => init(msg, mark),
+  expect: (msg) => expect(msg, mark),
+  load: (msg) => load(msg, mark),
+  store,
+  classify,
+  classifyRGBA,
+  classifyBitmap,
+};
 
-const ops = { init, load, classify, classifyRGBA, classifyBitmap };
+// sizes are the loaded model's preprocessing sizes (0 before one is loaded).
+const sizes = () => model() || { resize: 0, crop: 0 };
 
 self.onmessage = async (ev) => {
   const { id, op } = ev.data;
@@ -30,9 +39,13 @@ self.onmessage = async (ev) => {
   }
 };
 
-function progress(what, loaded, total) {
-  self.postMessage({ type: 'progress', what, loaded, total });
+// mark puts a named instant on the page's performance timeline (the
+// worker's own clock has another origin): the start-up breakdown that
+// bench/cold.mjs reads with performance.getEntriesByType('mark').
+function mark(name) {
+  self.postMessage({ type: 'mark', name, at: performance.timeOrigin + performance.now() });
 }
+mark('worker');
 
 function transferables(v) {
   const crop = v && v.crop;
@@ -41,123 +54,6 @@ function transferables(v) {
 
 function closeBitmap(msg) {
   if (msg && msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();
-}
-
-// init starts the engine: wasm_exec.js, the engine's wasm and — unless the
-// build is -tags purego — the kernel modules it imports (engine/kernels/wasm:
-// the loader links the WebAssembly SIMD kernels on Go's memory, or, with
-// kernels: null, lets Go run its pure-Go twins). mode: 'auto' (SIMD where
-// the browser has it), 'go' (force the twins) or 'simd' (fail without it).
-async function init({ wasm, wasmExec, kernels, mode = 'auto' }) {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
-    throw new LoadError('This browser cannot run WebAssembly, which the classifier needs.', 'no-wasm');
-  }
-  if (!wasm || !wasmExec) throw new LoadError('The WebAssembly build is missing on the server (run `make wasm`).', 'missing');
-  const ms = {};
-  let t = performance.now();
-  await import(wasmExec); // defines globalThis.Go
-  let loader = null;
-  if (kernels) {
-    try {
-      loader = await import(kernels.loader);
-    } catch (e) {
-      throw new LoadError(`The WebAssembly kernel loader failed to load: ${e.message}`, 'missing');
-    }
-  }
-  const simd = !!loader && mode !== 'go' && loader.simdSupported();
-  if (mode === 'simd' && !simd) {
-    throw new LoadError('This browser has no WebAssembly SIMD, which ?kernels=simd asks for.', 'no-simd');
-  }
-  // The kernel modules are small (a few kB): no progress events for them.
-  const [main, fwd, kern] = await Promise.all([
-    cachedAsset(wasm, 'The WebAssembly file', (l, n) => progress('wasm', l, n)),
-    loader && cachedAsset(kernels.forwarder, 'The kernel forwarder'),
-    simd && cachedAsset(kernels.kernels, 'The SIMD kernel module'),
-  ]);
-  ms.download = performance.now() - t;
-  t = performance.now();
-  go = new self.Go();
-  let instance;
-  try {
-    const module = await WebAssembly.compile(main.bytes);
-    if (WebAssembly.Module.imports(module).some((i) => i.module === 'kernels')) {
-      if (!loader) throw new LoadError('The WebAssembly kernels are missing on the server (run `make wasm`).', 'missing');
-      await loader.attachKernels(go, { forwarder: fwd.bytes, kernels: simd ? kern.bytes : null });
-    }
-    instance = await WebAssembly.instantiate(module, go.importObject);
-  } catch (e) {
-    if (e instanceof LoadError) throw e;
-    throw new LoadError(`The WebAssembly module failed to compile: ${e.message}`, 'compile');
-  }
-  ms.compile = performance.now() - t;
-  // run() resolves only when Go's main returns, which it never should; if it
-  // does (a fatal error), every later call must fail clearly.
-  exited = null;
-  go.run(instance).then(() => { exited = 'The engine stopped unexpectedly. Reload the page.'; });
-  if (!self.resnetGo) throw new LoadError('The WebAssembly module did not start.', 'compile');
-  return { ms, fromCache: main.fromCache, bytes: main.bytes.length, simd };
-}
-
-// cachedAsset returns a manifest entry's bytes from the cache, keyed by its
-// content hash, or downloads, verifies and stores them.
-async function cachedAsset(asset, what, onProgress) {
-  let bytes = await cachedBytes(asset.sha256);
-  if (bytes) return { bytes, fromCache: true };
-  ({ bytes } = await download(asset.url, { expect: asset.bytes, onProgress }));
-  if ((await sha256(bytes)) !== asset.sha256) {
-    throw new LoadError(`${what} does not match its published hash (stale or corrupted download). Reload the page.`, 'wasm-checksum');
-  }
-  await storeBytes(asset.sha256, bytes, 'application/wasm');
-  return { bytes, fromCache: false };
-}
-
-function api() {
-  if (exited) throw new LoadError(exited, 'exited');
-  if (!self.resnetGo) throw new LoadError('The engine is not started yet.', 'not-ready');
-  return self.resnetGo;
-}
-
-// checked turns the Go side's error values into exceptions with codes.
-function checked(v) {
-  if (v && v.error) {
-    const e = new Error(v.error);
-    e.code = v.code;
-    throw e;
-  }
-  return v;
-}
-
-async function load({ url, sha256: known }) {
-  api();
-  const ms = {};
-  let t = performance.now();
-  let bytes = known ? await cachedBytes(known) : null;
-  let fromCache = !!bytes;
-  if (!bytes) {
-    // The header carries the body's checksum: once the first 64 bytes are
-    // in, a model already in the cache under that hash stops the download.
-    const r = await download(url, {
-      firstBytes: 64,
-      onProgress: (l, n) => progress('model', l, n),
-      onFirst: async (head) => {
-        const h = parseHeader(head);
-        const hit = await cachedBytes(h.sha256);
-        return hit ? { stop: true, value: hit } : { total: h.length };
-      },
-    });
-    fromCache = !!r.stopped;
-    bytes = r.stopped || r.bytes;
-  }
-  ms.download = performance.now() - t;
-  t = performance.now();
-  const header = await verifyModel(bytes);
-  ms.verify = performance.now() - t;
-  if (!fromCache) await storeBytes(header.sha256, bytes, 'application/octet-stream');
-  t = performance.now();
-  const { info } = checked(api().load(bytes));
-  ms.load = performance.now() - t;
-  ({ resize, crop } = info);
-  return { info, ms, fromCache, sha256: header.sha256 };
 }
 
 // finish turns Go's reply into the worker's: browser-side stages (extra)
@@ -181,6 +77,7 @@ const BROWSER_ORIENTS = { jpeg: true, png: true, gif: true, bmp: true };
 // Safari…) is decoded by the browser too.
 async function classify({ bytes, k = 5, downscale = FACTOR }) {
   const t0 = performance.now();
+  const { resize } = sizes();
   const u8 = new Uint8Array(bytes);
   const probe = api().probe(u8);
   if (probe.error && probe.code !== 'format') checked(probe);
@@ -213,6 +110,7 @@ async function classify({ bytes, k = 5, downscale = FACTOR }) {
 // models were trained with) ignore them.
 async function browserDecode(bytes, stored, factor, ms) {
   let t = performance.now();
+  const { resize } = sizes();
   const type = stored && `image/${stored.format}`;
   let src;
   if (stored && typeof ImageDecoder === 'function' && typeof VideoFrame === 'function' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported(type))) {
@@ -257,6 +155,7 @@ async function decodeFrame(bytes, type, hint) {
 // size when given (Skia's high-quality filter: mipmaps, then cubic) and cut
 // to the part Go's resize and crop use (downscale.js centreCut).
 async function pixels(src, size, factor, ms) {
+  const { resize, crop } = sizes();
   let img = src;
   if (size) img = await createImageBitmap(src, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' });
   const t = performance.now();
@@ -278,6 +177,7 @@ async function pixels(src, size, factor, ms) {
 // too are downscaled by the browser when larger than the model needs.
 async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR }) {
   const t0 = performance.now();
+  const { resize } = sizes();
   const size = downscaleSize(width, height, resize, downscale);
   if (!size || typeof createImageBitmap !== 'function') {
     return finish(api().classifyRGBA(new Uint8Array(pix), width, height, width * 4, k), t0, {}, 'go-pixels');
@@ -288,6 +188,7 @@ async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR }) {
 
 async function classifyBitmap({ bitmap, k = 5, downscale = FACTOR, t0 = performance.now() }) {
   const ms = {};
+  const { resize } = sizes();
   let frame;
   try {
     const size = downscaleSize(bitmap.width, bitmap.height, resize, downscale);

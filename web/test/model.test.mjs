@@ -102,6 +102,15 @@ describe('model loading', () => {
       assert.match(msg, /checksum.*(corrupted|tampered)/i);
       assert.match(await p.locator('#load-error').textContent(), /tampered/);
       assert.equal(await p.locator('#load-error').getAttribute('role'), 'alert');
+      // Verified before anything is cached: the bytes are not kept under the
+      // checksum their header declares.
+      const declared = readFileSync(r18).subarray(24, 56).toString('hex');
+      const kept = await p.evaluate(async (h) => {
+        await new Promise((r) => setTimeout(r, 1500)); // a write would have begun
+        const c = await caches.open('resnet-v1');
+        return { cached: !!(await c.match(`/__sha256/${h}`)), hinted: (localStorage.getItem('resnet-stored') || '').includes(h) };
+      }, declared);
+      assert.deepEqual(kept, { cached: false, hinted: false });
     } finally {
       await fresh.close();
     }

@@ -1,0 +1,164 @@
+// The worker's half of the start-up: the page downloads and compiles (see
+// web/assets.js) while this worker starts. init links the compiled engine
+// with its kernels and starts Go; expect gives Go the head of the model
+// still downloading; load hands Go the whole model once the page has
+// verified it, then warms up the image code; store puts the model in Cache
+// Storage when the page says the moment has come.
+
+import { LoadError, storeBytes } from './loader.js';
+
+let go = null; // the Go runtime; resnetGo is the API its main registers
+let exited = null;
+let current = null; // the loaded model's info (resize and crop for the worker)
+let unstored = null; // {sha256, bytes} of the last model downloaded, until stored
+
+// engine settles when init has started Go (or failed: load reports why).
+let settle;
+const engine = new Promise((resolve, reject) => (settle = { resolve, reject }));
+engine.catch(() => {}); // load re-throws it where someone listens
+
+export function api() {
+  if (exited) throw new LoadError(exited, 'exited');
+  if (!self.resnetGo) throw new LoadError('The engine is not started yet.', 'not-ready');
+  return self.resnetGo;
+}
+
+// model is the loaded model's info ({resize, crop, …}), or null.
+export function model() {
+  return current;
+}
+
+// checked turns the Go side's error values into exceptions with codes.
+export function checked(v) {
+  if (v && v.error) {
+    const e = new Error(v.error);
+    e.code = v.code;
+    throw e;
+  }
+  return v;
+}
+
+// imports holds the worker's dynamic imports by URL: prepare starts them
+// while the page is still compiling the engine, init awaits them.
+const imports = new Map();
+function importOnce(url) {
+  if (!imports.has(url)) imports.set(url, import(url));
+  return imports.get(url);
+}
+
+// prepare starts loading wasm_exec.js and the kernel loader, so that init
+// (which waits for the compiled engine) does not have to.
+export function prepare({ wasmExec, loader }) {
+  for (const url of [wasmExec, loader]) if (url) importOnce(url).catch(() => {}); // init reports it
+}
+
+// init starts the engine: wasm_exec.js, the engine's compiled module and —
+// unless the build is -tags purego — the kernel modules it imports
+// (engine/kernels/wasm: the loader links the WebAssembly SIMD kernels on
+// Go's memory, or, with kernels: null, lets Go run its pure-Go twins).
+// mode: 'auto' (SIMD where the browser has it), 'go' (force the twins) or
+// 'simd' (fail without it).
+export async function init(msg, mark) {
+  try {
+    const r = await start(msg, mark);
+    settle.resolve();
+    return r;
+  } catch (e) {
+    settle.reject(e);
+    throw e;
+  }
+}
+
+async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, mode = 'auto' }, mark) {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
+    throw new LoadError('This browser cannot run WebAssembly, which the classifier needs.', 'no-wasm');
+  }
+  if (!(module instanceof WebAssembly.Module) || !wasmExec) throw new LoadError('The WebAssembly build is missing on the server (run `make wasm`).', 'missing');
+  const t = performance.now();
+  mark('init');
+  const loaderImport = loaderURL
+    ? importOnce(loaderURL).catch((e) => {
+        throw new LoadError(`The WebAssembly kernel loader failed to load: ${e.message}`, 'missing');
+      })
+    : null;
+  const [, loader] = await Promise.all([importOnce(wasmExec), loaderImport]); // wasm_exec.js defines globalThis.Go
+  const simd = !!loader && mode !== 'go' && !!kernels && loader.simdSupported();
+  if (mode === 'simd' && !simd) {
+    throw new LoadError('This browser has no WebAssembly SIMD, which ?kernels=simd asks for.', 'no-simd');
+  }
+  go = new self.Go();
+  let instance;
+  try {
+    if (WebAssembly.Module.imports(module).some((i) => i.module === 'kernels')) {
+      if (!loader || !forwarder) throw new LoadError('The WebAssembly kernels are missing on the server (run `make wasm`).', 'missing');
+      await loader.attachKernels(go, { forwarder, kernels: simd ? kernels : null });
+    }
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } catch (e) {
+    if (e instanceof LoadError) throw e;
+    throw new LoadError(`The WebAssembly module failed to compile: ${e.message}`, 'compile');
+  }
+  mark('wasm-instantiated');
+  // run() resolves only when Go's main returns, which it never should; if it
+  // does (a fatal error), every later call must fail clearly.
+  exited = null;
+  go.run(instance).then(() => {
+    exited = 'The engine stopped unexpectedly. Reload the page.';
+  });
+  if (!self.resnetGo) throw new LoadError('The WebAssembly module did not start.', 'compile');
+  mark('go-started');
+  return { ms: { start: performance.now() - t }, simd };
+}
+
+// load hands Go a model the page has verified (web/resnet.js), once init
+// has started Go. fromCache: the bytes came from Cache Storage, so they are
+// not kept for store.
+export async function load({ bytes, sha256, fromCache }, mark) {
+  await engine; // init's failure is this load's failure too
+  const u8 = new Uint8Array(bytes);
+  const t = performance.now();
+  const { info } = checked(api().load(u8));
+  const ms = { load: performance.now() - t };
+  mark('model-loaded');
+  current = info;
+  // The page is told the model is ready, and the first image takes a while
+  // to come (a fetch, a file picker, at least a message): meanwhile, once,
+  // the first calls of the code that decodes and preprocesses it.
+  if (!imageWarmed) {
+    imageWarmed = true;
+    setTimeout(() => warm(mark), 0);
+  }
+  // Go has its own copy: these bytes are only kept for the cache.
+  unstored = fromCache ? null : { sha256, bytes: u8 };
+  return { info, ms };
+}
+
+let imageWarmed = false;
+
+// warm runs Go's warm-up (wasm/warmup.go). A failure costs speed, not
+// correctness: it is not reported.
+function warm(mark) {
+  try {
+    api().warmup();
+    mark('warmed-up');
+  } catch {
+    // the engine has stopped: the next request says so
+  }
+}
+
+// expect hands Go the header and JSON section of the model being
+// downloaded (see wasm/main.go), once Go runs.
+export async function expect({ head }, mark) {
+  await engine;
+  checked(api().expect(new Uint8Array(head)));
+  mark('model-expected');
+}
+
+// store writes the last model loaded to Cache Storage, if it is the one
+// named and was downloaded; resolves with whether it did.
+export async function store({ sha256 }) {
+  const m = unstored;
+  if (!m || m.sha256 !== sha256) return false;
+  unstored = null;
+  return storeBytes(m.sha256, m.bytes, 'application/octet-stream');
+}

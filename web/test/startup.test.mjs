@@ -1,0 +1,89 @@
+// The page's start-up (web/boot.js, web/assets.js, web/startup.js) in a
+// fresh Chromium profile with the default model: the model downloads while
+// the engine's wasm compiles and Go starts; the sample thumbnails and the
+// Cache Storage writes wait until the engine is idle, and then the wasm and
+// the model are cached under their hashes; an engine download that does
+// not match its published hash is refused and not cached.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startServer, launch, openDemo, MODELS, skipWithoutModel } from './harness.mjs';
+
+describe('start-up', { skip: skipWithoutModel() }, () => {
+  let srv;
+
+  before(async () => {
+    srv = await startServer(['-models', MODELS, '-q']);
+  });
+
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('downloads the model while the engine starts, and caches both once idle', async () => {
+    const { ctx, close } = await launch();
+    try {
+      const { page, consoleLines } = await openDemo(ctx, `${srv.origin}/`);
+      const t = await page.evaluate(() => {
+        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]));
+        const res = performance.getEntriesByType('resource').map((r) => ({ path: new URL(r.name).pathname, start: r.startTime }));
+        return { marks, res };
+      });
+      const start = (re) => t.res.find((r) => re.test(r.path))?.start;
+      const model = start(/^\/models\/.*\.rnm$/);
+      const wasm = start(/^\/wasm\/resnet\.wasm$/);
+      assert.ok(model !== undefined && wasm !== undefined, `no model or wasm request: ${JSON.stringify(t.res.map((r) => r.path))}`);
+      for (const m of ['resnet:boot', 'resnet:wasm-compiled', 'resnet:go-started', 'resnet:model-verified', 'resnet:model-loaded']) {
+        assert.equal(typeof t.marks[m], 'number', `no ${m} mark: ${JSON.stringify(t.marks)}`);
+      }
+      // Both downloads begin before the compiled engine exists, let alone
+      // runs: nothing waits for the other.
+      assert.ok(model < t.marks['resnet:wasm-compiled'] && wasm < t.marks['resnet:wasm-compiled'], `model at ${model}, wasm at ${wasm}, compiled at ${t.marks['resnet:wasm-compiled']}`);
+      assert.ok(model < t.marks['resnet:go-started'], `the model download (${model}) waited for Go (${t.marks['resnet:go-started']})`);
+      // Thumbnails load once the model is in and the engine is idle.
+      const thumbs = t.res.filter((r) => r.path.startsWith('/samples/'));
+      for (const r of thumbs) assert.ok(r.start > t.marks['resnet:model-loaded'], `${r.path} requested at ${r.start}, before the model was loaded (${t.marks['resnet:model-loaded']})`);
+      await page.waitForFunction(() => document.querySelectorAll('#gallery img[src]').length > 0, null, { timeout: 30000 });
+
+      // Then the cache writes: both files under their hashes, and listed.
+      const mf = await page.evaluate(async () => (await fetch('/manifest.json')).json());
+      const want = [mf.wasm.sha256, mf.models.find((m) => m.url === mf.defaultModel).sha256];
+      await page.waitForFunction((w) => w.every((h) => (localStorage.getItem('resnet-stored') || '').includes(h)), want, { timeout: 30000 });
+      const cached = await page.evaluate(async (w) => {
+        const c = await caches.open('resnet-v1');
+        return Promise.all(w.map(async (h) => !!(await c.match(`/__sha256/${h}`))));
+      }, want);
+      assert.deepEqual(cached, [true, true]);
+      assert.deepEqual(consoleLines.filter((l) => /^(error|pageerror)/.test(l)), []);
+    } finally {
+      await close();
+    }
+  });
+
+  it('refuses an engine download that does not match its published hash, and caches nothing of it', async () => {
+    // A valid module with one byte changed (the last, in a custom section):
+    // it compiles, and only the hash can tell.
+    const wasm = readFileSync(join(ROOT, 'build', 'web', 'resnet.wasm'));
+    wasm[wasm.length - 1] ^= 0x01;
+    const { ctx, close } = await launch();
+    try {
+      await ctx.route('**/wasm/resnet.wasm?*', (route) => route.fulfill({ body: wasm, contentType: 'application/wasm' }));
+      const page = ctx.pages()[0];
+      await page.goto(`${srv.origin}/`);
+      await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
+      assert.equal(await page.evaluate(() => document.body.dataset.ready), 'error');
+      assert.match(await page.locator('#load-error').textContent(), /does not match its published hash/);
+      const stored = await page.evaluate(async () => {
+        const mf = await (await fetch('/manifest.json')).json();
+        await new Promise((r) => setTimeout(r, 1500)); // any write there would be would have begun
+        const c = await caches.open('resnet-v1');
+        return { hinted: (localStorage.getItem('resnet-stored') || '').includes(mf.wasm.sha256), cached: !!(await c.match(`/__sha256/${mf.wasm.sha256}`)) };
+      });
+      assert.deepEqual(stored, { hinted: false, cached: false });
+    } finally {
+      await close();
+    }
+  });
+});
