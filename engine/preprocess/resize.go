@@ -46,12 +46,21 @@ func ResizeCrop(img *image.RGBA, resize, crop int) (*image.RGBA, error) {
 	src := trimAspect(img, MaxAspect)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	nw, nh := resizedSize(w, h, resize)
-	out := transform.Resize(src, nw, nh, transform.Linear)
+	out := src
+	if nw != w || nh != h {
+		out = transform.Resize(src, nw, nh, transform.Linear)
+	}
+	// else the image is the resized size already (the browser's live
+	// frames are made so, web/resnet.js classifyFrame): bild's Linear filter
+	// at scale 1 weighs each pixel by 1 and its neighbours by 0, so the
+	// resize would change nothing (TestResizeCropSameSize holds it to that)
+	// but cost a pass over every pixel.
 
 	// torchvision: crop_top = int(round((h - crop) / 2.0)); Python rounds
 	// half to even, and (n - crop)/2 is a half only when n - crop is odd.
+	// The crop copies, so the result never aliases img.
 	top, left := centreOffset(nh, crop), centreOffset(nw, crop)
-	sq := transform.Crop(out, image.Rect(left, top, left+crop, top+crop))
+	sq := transform.Crop(out, image.Rect(left, top, left+crop, top+crop).Add(out.Rect.Min))
 	// bild's Crop keeps the crop rectangle's coordinates; the rest of the
 	// pipeline indexes from (0, 0). Pix already starts at the first pixel.
 	sq.Rect = image.Rect(0, 0, crop, crop)

@@ -3,6 +3,7 @@ package preprocess
 import (
 	"image"
 	"image/color"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/anthonynsimon/bild/transform"
@@ -103,6 +104,41 @@ func TestResizeCropIdentity(t *testing.T) {
 	want.Rect = image.Rect(0, 0, 32, 32)
 	if maxAbs, _ := diffStats(t, got, want); maxAbs != 0 {
 		t.Errorf("crop-only result differs by up to %d", maxAbs)
+	}
+}
+
+// An image already at the resized size skips bild's resize: the result must
+// be what the resize would have made, bit for bit, wherever the image's
+// rectangle starts, and must not alias it.
+func TestResizeCropSameSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sz := range [][2]int{{256, 256}, {341, 256}, {256, 384}} {
+		big := image.NewRGBA(image.Rect(0, 0, sz[0]+5, sz[1]+3))
+		for i := range big.Pix {
+			big.Pix[i] = uint8(rng.Uint32())
+		}
+		for _, img := range []*image.RGBA{
+			big.SubImage(image.Rect(0, 0, sz[0], sz[1])).(*image.RGBA),
+			big.SubImage(image.Rect(5, 3, sz[0]+5, sz[1]+3)).(*image.RGBA),
+		} {
+			got, err := ResizeCrop(img, 256, 224)
+			if err != nil {
+				t.Fatal(err)
+			}
+			origin := transform.Crop(img, img.Rect) // a copy at (0, 0)
+			origin.Rect = image.Rect(0, 0, sz[0], sz[1])
+			resized := transform.Resize(origin, sz[0], sz[1], transform.Linear)
+			top, left := centreOffset(sz[1], 224), centreOffset(sz[0], 224)
+			want := transform.Crop(resized, image.Rect(left, top, left+224, top+224))
+			want.Rect = image.Rect(0, 0, 224, 224)
+			if maxAbs, _ := diffStats(t, got, want); maxAbs != 0 {
+				t.Errorf("%v at %v: differs from bild's resize by up to %d", sz, img.Rect.Min, maxAbs)
+			}
+			got.Pix[0] ^= 0xff
+			if img.Pix[img.PixOffset(img.Rect.Min.X+left, img.Rect.Min.Y+top)] == got.Pix[0] {
+				t.Errorf("%v at %v: the result aliases the image", sz, img.Rect.Min)
+			}
+		}
 	}
 }
 
