@@ -102,7 +102,7 @@ export function writeResults(res, path) {
   if (res.webcam) {
     s.push('## Chromium: webcam');
     s.push('');
-    s.push(`Live mode of the demo page (ResNet-18 int8) with Chromium's fake camera fed a ${res.webcam.clip} Y4M clip of testdata/photos/chelsea.png; the page's own frames/s readout, sampled once a second: **${fmt(res.webcam.fps, ' frames/s')}**. Last timing line: "${(res.webcam.timing || '').trim()}".`);
+    s.push(`Live mode of the demo page (ResNet-18 int8) with Chromium's fake camera fed a ${res.webcam.clip} Y4M clip of testdata/photos/chelsea.png; results shown per second (the live card's count, read once a second): **${fmt(res.webcam.fps, ' frames/s')}**${res.webcam.overall ? `, ${res.webcam.overall.toFixed(1)} frames/s over the whole span` : ''}. Last timing line: "${(res.webcam.timing || '').trim()}".`);
     s.push('');
   }
   s.push('## Native');

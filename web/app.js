@@ -171,6 +171,7 @@ function onLiveResult(r) {
   $('cam-timing').textContent = timingLine(r.timings);
   $('cam-card').dataset.top1 = r.top[0]?.label ?? '';
   $('cam-card').dataset.top1Index = r.top[0]?.index ?? '';
+  $('cam-card').dataset.path = r.timings.path ?? '';
   timings.add(r.timings);
   // Announce only a change of answer, and not more than every 3 s.
   const label = r.top[0]?.label;

@@ -1,6 +1,12 @@
-// Webcam live mode: the latest frame wins. A frame is captured only when the
-// previous classification has come back, so frames are never queued and the
-// rate adapts to the engine's speed.
+// Webcam live mode, a two-stage pipeline: while the worker runs the forward
+// pass on one frame, the page scales and reads the next (Engine.
+// classifyFrame, web/frames.js), so a frame costs the slower stage, not the
+// sum of both. At most DEPTH frames are in flight — the one being
+// classified and the one waiting for it — so frames never queue up, the
+// latest frame wins, and the rate adapts to the engine's speed.
+
+// DEPTH 2 keeps the worker busy; more would only add latency.
+const DEPTH = 2;
 
 const MESSAGES = {
   unsupported: 'This browser cannot open a camera here (it needs a secure page: https or localhost).',
@@ -78,6 +84,7 @@ export class Camera {
     this.ui.start.setAttribute('aria-pressed', 'true');
     this.setStatus(`Live: ${track.label || 'camera'}`, 'live');
     this.stamps = [];
+    this.ui.card.dataset.frames = '0';
     this.#loop(stream);
   }
 
@@ -127,26 +134,43 @@ export class Camera {
 
   async #loop(stream) {
     const video = this.ui.video;
-    while (this.running && this.stream === stream) {
-      await nextFrame(video);
-      if (!this.running || this.stream !== stream) break;
-      if (video.readyState < 2 || !video.videoWidth) continue;
-      try {
-        const r = await this.engine.classify(video);
-        if (!this.running || this.stream !== stream) break;
-        this.#tick();
-        this.onResult(r);
-      } catch (e) {
-        this.onError(e);
-        if (e.code === 'nomodel' || e.code === 'exited' || e.code === 'not-ready') {
-          await sleep(500); // the model is (re)loading: wait, do not spin
-        }
+    const live = () => this.running && this.stream === stream;
+    const frames = new FrameClock(video);
+    const inFlight = new Set();
+    let seen = 0; // the last frame captured, by the clock's count
+    try {
+      while (live()) {
+        if (inFlight.size >= DEPTH) await Promise.race(inFlight);
+        seen = await frames.after(seen); // a frame not classified yet
+        if (!live()) break;
+        if (video.readyState < 2 || !video.videoWidth) continue;
+        const job = this.engine.classifyFrame(video).then(
+          (r) => {
+            if (!live()) return;
+            this.#tick();
+            this.onResult(r);
+          },
+          async (e) => {
+            if (!live()) return;
+            this.onError(e);
+            if (e.code === 'nomodel' || e.code === 'exited' || e.code === 'not-ready') {
+              await sleep(500); // the model is (re)loading: wait, do not spin
+            }
+          },
+        );
+        const done = job.then(() => inFlight.delete(done));
+        inFlight.add(done);
       }
+    } finally {
+      frames.stop();
     }
   }
 
   #tick() {
     const now = performance.now();
+    // Results so far, for whoever measures the rate over a longer span
+    // (bench/browser.mjs webcamFPS).
+    this.ui.card.dataset.frames = String(Number(this.ui.card.dataset.frames || 0) + 1);
     this.stamps.push(now);
     // The last few results, or the last 2 s when the engine is fast: a rate
     // for slow models too, without smoothing away changes for fast ones.
@@ -158,19 +182,47 @@ export class Camera {
   }
 }
 
-function nextFrame(video) {
-  return new Promise((resolve) => {
-    if (typeof video.requestVideoFrameCallback === 'function') {
-      // Also resolve on a timer: a paused or hidden video delivers no frames.
-      const t = setTimeout(resolve, 250);
-      video.requestVideoFrameCallback(() => {
+// FrameClock counts the frames a video presents, so that the live loop can
+// take a frame the moment the engine has room for it if one has come since
+// the last it took, and wait for the next one otherwise.
+class FrameClock {
+  constructor(video) {
+    this.video = video;
+    this.count = 0;
+    this.waiters = [];
+    this.stopped = false;
+    this.rvfc = typeof video.requestVideoFrameCallback === 'function';
+    this.#watch();
+  }
+
+  #watch() {
+    if (this.stopped) return;
+    const tick = () => {
+      this.count++;
+      for (const w of this.waiters.splice(0)) w(this.count);
+      this.#watch();
+    };
+    if (this.rvfc) this.video.requestVideoFrameCallback(tick);
+    else requestAnimationFrame(tick);
+  }
+
+  // after resolves with the frame count once it is past n; also after
+  // 250 ms, since a paused or hidden video presents no frames.
+  after(n) {
+    if (this.count > n) return Promise.resolve(this.count);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(this.count), 250);
+      this.waiters.push((c) => {
         clearTimeout(t);
-        resolve();
+        resolve(c);
       });
-    } else {
-      requestAnimationFrame(() => resolve());
-    }
-  });
+    });
+  }
+
+  stop() {
+    this.stopped = true;
+    for (const w of this.waiters.splice(0)) w(this.count);
+  }
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@
 import { engineFiles, modelFile } from './assets.js';
 import { noteWrite, verifyModel } from './loader.js';
 import { FACTOR, checkFactor } from './downscale.js';
+import { captureFrame } from './frames.js';
 
 // KERNEL_MODES are the values of the page's ?kernels= switch: 'auto' (the
 // WebAssembly SIMD kernels where the browser has SIMD, else pure Go), 'go'
@@ -228,6 +229,24 @@ export class Engine extends EventTarget {
     } else {
       throw new TypeError('classify: input must be a Blob/File, ImageData, ImageBitmap, or an image, video or canvas element');
     }
+    return this.#result(r, t0);
+  }
+
+  // classifyFrame classifies the current frame of a live source — a video
+  // element, a VideoFrame, a canvas — as the camera's live mode does
+  // (web/frames.js): scaled by the browser straight to the model's resize
+  // size, on this thread, then cropped and normalised by Go as on the
+  // command line. Resolves like classify; timings.path is 'browser-resize'.
+  async classifyFrame(src, { k = 5 } = {}) {
+    if (!this.info) throw Object.assign(new Error('no model loaded'), { code: 'nomodel' });
+    const t0 = performance.now();
+    const f = await captureFrame(src, this.info);
+    const r = await this.#call({ op: 'classifyRGBA', pix: f.pix, width: f.width, height: f.height, k, downscale: 0 }, [f.pix]);
+    r.ms = { capture: f.ms, ...r.ms, path: 'browser-resize' };
+    return this.#result(r, t0);
+  }
+
+  #result(r, t0) {
     r.ms.roundtrip = performance.now() - t0;
     const timings = { ...r.ms, first: !!this.firstRun };
     this.firstRun = false;

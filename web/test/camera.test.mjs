@@ -58,8 +58,15 @@ describe('webcam', () => {
       assert.equal(state.mirrored, true, 'mirrored by default');
       assert.equal(state.pressed, 'true');
       assert.equal(state.crop, 224);
-      // A second result gives a frame rate.
+      // Live frames take the browser's scale straight to the resize size
+      // (web/frames.js), and agree with Go's own path on the same frame.
+      assert.equal(await page.evaluate(() => document.getElementById('cam-card').dataset.path), 'browser-resize');
+      const goPath = await page.evaluate(async () => (await window.resnet.classify(document.getElementById('cam-video'), { downscale: false })).top[0].index);
+      assert.equal(state.index, goPath, `live top-1 ${state.index}, Go's path on the same frame ${goPath}`);
+      // A second result gives a frame rate; results keep coming.
       await page.waitForFunction(() => /frames\/s/.test(document.getElementById('cam-fps').textContent), null, { timeout: 120000 });
+      const frames = Number(await page.evaluate(() => document.getElementById('cam-card').dataset.frames));
+      await page.waitForFunction((n) => Number(document.getElementById('cam-card').dataset.frames) >= n + 3, frames, { timeout: 60000 });
       await page.locator('#cam-mirror').uncheck();
       assert.equal(await page.evaluate(() => document.getElementById('cam-video').classList.contains('mirror')), false);
       // Stopping releases the camera.

@@ -220,6 +220,34 @@ describe('browser downscale of large images (ResNet-50)', { skip: skipWithoutMod
     assert.equal(r.pixels.top[0].index, r.pixelsGo.top[0].index, 'fast and Go paths agree on the frame');
   });
 
+  it('scales live frames straight to the resize size and agrees with the command line on every photo', async () => {
+    // The live mode's own steps (web/frames.js, then Go on the pixels with
+    // no further browser scaling), on each photo drawn as a frame would be.
+    const got = await page.evaluate(async (names) => {
+      const { captureFrame } = await import('/frames.js');
+      const info = await window.resnet.ready;
+      const out = {};
+      for (const n of names) {
+        const img = new Image();
+        img.src = `/samples/${n}`;
+        await img.decode();
+        const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+        canvas.getContext('2d').drawImage(img, 0, 0);
+        const f = await captureFrame(canvas, info);
+        const r = await window.resnet.classify(new ImageData(new Uint8ClampedArray(f.pix), f.width, f.height), { downscale: false });
+        out[n] = { top: r.top, size: [f.width, f.height], natural: [img.naturalWidth, img.naturalHeight] };
+      }
+      return out;
+    }, PHOTO_NAMES);
+    const nat = await native;
+    for (const n of PHOTO_NAMES) {
+      const { top, size, natural } = got[n];
+      if (Math.min(...natural) > 256) assert.deepEqual(size, [256, 256], `${n}: read back ${size}, want the centred 256×256 of the resized frame`);
+      const ref = nat.get(join(PHOTOS, n))[0];
+      assert.equal(top[0].index, ref.index, `${n} as a live frame: ${top[0].label}, the command line: ${ref.label}`);
+    }
+  });
+
   it('decodes a format Go does not (AVIF) in the browser, downscaling it when large', async () => {
     for (const [name, size] of [['coffee-small.avif', '600x'], ['coffee-big.avif', '1600x']]) {
       const file = join(dir, name);
