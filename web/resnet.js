@@ -37,6 +37,9 @@ export class Engine extends EventTarget {
     // worker, or start has failed before it could be.
     this.handedOver = new Promise((resolve, reject) => (this.handOver = { resolve, reject }));
     this.handedOver.catch(() => {});
+    // engineIn resolves once the engine's wasm has been received (or found
+    // in the cache, or has failed): the first model download starts then.
+    this.engineIn = new Promise((resolve) => (this.engineReceived = resolve));
   }
 
   // start launches the worker at once and the wasm as soon as the manifest
@@ -46,6 +49,7 @@ export class Engine extends EventTarget {
       this.#spawn();
       this.started = this.#busy(this.#start());
       this.started.catch((e) => this.handOver.reject(e)); // no effect once handed over
+      this.started.finally(() => this.engineReceived()).catch(() => {});
     }
     return this.started;
   }
@@ -101,7 +105,12 @@ export class Engine extends EventTarget {
     const abs = (u) => u && new URL(u, location.href).href;
     const scripts = { wasmExec: abs(wasmExec), loader: abs(kernels?.loader) };
     this.#call({ op: 'prepare', ...scripts }).catch(() => {}); // init reports failures
-    const files = await engineFiles(manifest, this.kernelMode, (loaded, total) => this.#progress('wasm', loaded, total), this.quiet());
+    const onProgress = (loaded, total) => {
+      this.#progress('wasm', loaded, total);
+      if (loaded >= total) this.engineReceived();
+    };
+    const files = await engineFiles(manifest, this.kernelMode, onProgress, this.quiet());
+    this.engineReceived(); // from the cache: no progress
     // The engine's bytes are checked against their hash while Go starts.
     const init = this.#call({ op: 'init', module: files.module, forwarder: files.forwarder, kernels: files.kernels, ...scripts, mode: this.kernelMode });
     this.handOver.resolve();
@@ -165,6 +174,11 @@ export class Engine extends EventTarget {
     const manifest = await this.manifest;
     const abs = new URL(url);
     const listed = manifest.models.find((m) => samePath(new URL(m.url, location.href), abs));
+    // The engine's wasm first, then the model: on a shared link (or a
+    // machine short of cores) both at once would delay the wasm, which Go
+    // needs before anything else, for a model that is not needed before Go
+    // runs. Only the page's first model waits: later, the wasm is in.
+    await this.engineIn;
     const fetching = modelFile(
       listed ? new URL(listed.url, location.href).href : abs.href,
       listed?.sha256,
