@@ -5,7 +5,8 @@
 // synchronous functions and then waits for calls:
 //
 //	expect(head: Uint8Array)                       → {bytes} | {error, code}
-//	load(bytes: Uint8Array)                        → {info} | {error, code}
+//	load(bytes: Uint8Array, hold?: boolean)        → {info} | {error, code}
+//	commit(keep: boolean)                          → {info} | null | {error, code}
 //	info()                                         → info | null
 //	probe(bytes: Uint8Array)                       → {format, width, height} | {error, code}
 //	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
@@ -40,6 +41,7 @@ import (
 // next is what expect prepared for the model being downloaded.
 type state struct {
 	model   *engine.Model
+	pending *engine.Model // loaded with hold, until commit
 	scratch []byte
 	next    *expected
 }
@@ -56,6 +58,7 @@ func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("expect", js.FuncOf(s.guard(s.expect)))
 	api.Set("load", js.FuncOf(s.guard(s.load)))
+	api.Set("commit", js.FuncOf(s.guard(s.commit)))
 	api.Set("info", js.FuncOf(s.guard(s.info)))
 	api.Set("probe", js.FuncOf(s.guard(s.probe)))
 	api.Set("classify", js.FuncOf(s.guard(s.classify)))
@@ -150,6 +153,11 @@ func (s *state) expect(args []js.Value) (any, error) {
 	return map[string]any{"bytes": head.Len}, nil
 }
 
+// load parses a model file and makes it the model classify uses — or, with
+// hold, keeps it aside until commit: the worker hands Go the bytes while the
+// page is still checking their SHA-256, so that the two overlap. Parsing
+// unverified bytes is safe (Parse bounds every tensor, and is fuzzed);
+// using them is not, hence the hold.
 func (s *state) load(args []js.Value) (any, error) {
 	// The model must stay unmodified while in use (int8 weights are read in
 	// place), so it gets its own allocation, never the scratch buffer: the
@@ -172,6 +180,27 @@ func (s *state) load(args []js.Value) (any, error) {
 	m, err := engine.LoadFile(f)
 	if err != nil {
 		return nil, &codedError{"model", err}
+	}
+	s.pending = nil
+	if len(args) > 1 && args[1].Truthy() {
+		s.pending = m
+	} else {
+		s.model = m
+	}
+	return map[string]any{"info": infoValue(m)}, nil
+}
+
+// commit makes the model held by load the one in use (keep), or drops it
+// (the page found its checksum wrong). Without one held it is an error to
+// keep, and nothing to drop.
+func (s *state) commit(args []js.Value) (any, error) {
+	m := s.pending
+	s.pending = nil
+	if len(args) < 1 || !args[0].Truthy() {
+		return nil, nil
+	}
+	if m == nil {
+		return nil, &codedError{"nomodel", errors.New("no model is waiting to be committed")}
 	}
 	s.model = m
 	return map[string]any{"info": infoValue(m)}, nil

@@ -183,3 +183,40 @@ func TestExpectThenLoad(t *testing.T) {
 		t.Error("load did not copy the file into the buffer expect made")
 	}
 }
+
+// TestHoldAndCommit loads a model aside, as the worker does while the page
+// verifies it: nothing uses it until commit(true); commit(false) drops it.
+func TestHoldAndCommit(t *testing.T) {
+	b, err := os.ReadFile("../weights/resnet50-keras.rnm")
+	if err != nil {
+		if os.Getenv("RESNET_REQUIRE_WEIGHTS") != "" {
+			t.Fatal(err)
+		}
+		t.Skipf("no default model (make weights): %v", err)
+	}
+	photo, err := os.ReadFile("../testdata/photos/coffee.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &state{}
+	wantError(t, call(s, s.commit, true), "nomodel", "no model is waiting")
+	if v := call(s, s.load, u8(b), true); !v.Get("error").IsUndefined() || v.Get("info").Get("depth").Int() != 50 {
+		t.Fatalf("load with hold = %v", v)
+	}
+	if v := call(s, s.info); !v.IsNull() {
+		t.Errorf("info while held = %v, want null", v)
+	}
+	wantError(t, call(s, s.classify, u8(photo), 5), "nomodel", "no model")
+	if v := call(s, s.commit, false); !v.IsNull() {
+		t.Errorf("commit(false) = %v, want null", v)
+	}
+	wantError(t, call(s, s.commit, true), "nomodel", "no model is waiting")
+
+	call(s, s.load, u8(b), true)
+	if v := call(s, s.commit, true); v.Get("info").Get("depth").Int() != 50 {
+		t.Fatalf("commit(true) = %v", v)
+	}
+	if v := call(s, s.classify, u8(photo), 5); !v.Get("error").IsUndefined() || v.Get("top").Get("0").Get("index").Int() != 967 {
+		t.Errorf("classify after commit = %v, want espresso first", v)
+	}
+}

@@ -40,6 +40,7 @@ export class Engine extends EventTarget {
     // engineIn resolves once the engine's wasm has been received (or found
     // in the cache, or has failed): the first model download starts then.
     this.engineIn = new Promise((resolve) => (this.engineReceived = resolve));
+    this.committing = Promise.resolve(); // see #commit
   }
 
   // start launches the worker at once and the wasm as soon as the manifest
@@ -188,22 +189,12 @@ export class Engine extends EventTarget {
     );
     fetching.catch(() => {});
     // The engine starts while the model downloads; if it cannot start, that
-    // is the error to show, whatever became of the model. The model is
-    // verified on this thread (SHA-256 with WebCrypto, against its header;
-    // a tampered or truncated file stops here) while the worker starts Go —
-    // but only once the compiled engine is on its way there: until then this
-    // thread feeds the streaming compiler.
+    // is the error to show, whatever became of the model. Nothing heavy runs
+    // on this thread before the compiled engine is on its way to the worker:
+    // until then this thread feeds the streaming compiler.
     await this.handedOver;
     const file = await fetching;
-    let t = performance.now();
-    await verifyModel(file.bytes);
-    file.ms.verify = performance.now() - t;
-    performance.mark('resnet:model-verified');
-    await started;
-    // Transferred, not copied: the bytes are the page's own (a whole buffer).
-    const { bytes } = file;
-    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-    const r = await this.#call({ op: 'load', bytes: buffer, sha256: file.sha256, fromCache: file.fromCache }, [buffer]);
+    const r = await this.#commit(file, started);
     // The worker keeps the bytes for the cache until the engine is idle:
     // writing 12–25 MB competes with the first classification.
     if (!file.fromCache) noteWrite(file.sha256, this.quiet().then(() => this.#call({ op: 'store', sha256: file.sha256 })));
@@ -211,6 +202,36 @@ export class Engine extends EventTarget {
     this.startup.model = { ms: { ...file.ms, ...r.ms }, fromCache: file.fromCache };
     this.firstRun = true;
     return this.info;
+  }
+
+  // #commit hands a downloaded model to the worker and makes it the one in
+  // use once its SHA-256 (WebCrypto, against its header) is right: the
+  // worker parses a copy, held aside, while this thread checks the
+  // original, and a tampered or truncated file is dropped, never used.
+  // One model at a time goes through here, so that a commit always names
+  // the model just held.
+  #commit(file, started) {
+    const turn = this.committing.then(async () => {
+      const copy = file.bytes.slice();
+      const held = this.#call({ op: 'load', bytes: copy.buffer, sha256: file.sha256, fromCache: file.fromCache, hold: true }, [copy.buffer]);
+      held.catch(() => {}); // awaited below, after the checksum's verdict
+      const t = performance.now();
+      try {
+        await verifyModel(file.bytes);
+      } catch (e) {
+        await held.catch(() => {});
+        await this.#call({ op: 'commit', keep: false }).catch(() => {});
+        throw e;
+      }
+      file.ms.verify = performance.now() - t;
+      performance.mark('resnet:model-verified');
+      await started;
+      const r = await held;
+      await this.#call({ op: 'commit', keep: true });
+      return r;
+    });
+    this.committing = turn.catch(() => {});
+    return turn;
   }
 
   // classify accepts Blob/File, ImageData, ImageBitmap, HTMLImageElement,

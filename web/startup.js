@@ -1,9 +1,9 @@
 // The worker's half of the start-up: the page downloads and compiles (see
 // web/assets.js) while this worker starts. init links the compiled engine
 // with its kernels and starts Go; expect gives Go the head of the model
-// still downloading; load hands Go the whole model once the page has
-// verified it, then warms up the image code; store puts the model in Cache
-// Storage when the page says the moment has come.
+// still downloading; load hands Go the whole model, held aside until commit
+// (the page verifies it meanwhile), then the image code is warmed up; store
+// puts the model in Cache Storage when the page says the moment has come.
 
 import { LoadError, storeBytes } from './loader.js';
 
@@ -110,17 +110,36 @@ async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, 
   return { ms: { start: performance.now() - t }, simd };
 }
 
-// load hands Go a model the page has verified (web/resnet.js), once init
-// has started Go. fromCache: the bytes came from Cache Storage, so they are
-// not kept for store.
-export async function load({ bytes, sha256, fromCache }, mark) {
+// load hands Go a model and, with hold, keeps it aside (wasm/main.go) until
+// commit: the page checks the bytes' SHA-256 meanwhile. fromCache: the
+// bytes came from Cache Storage, so they are not kept for store.
+export async function load({ bytes, sha256, fromCache, hold }, mark) {
   await engine; // init's failure is this load's failure too
   const u8 = new Uint8Array(bytes);
   const t = performance.now();
-  const { info } = checked(api().load(u8));
+  const { info } = checked(api().load(u8, !!hold));
   const ms = { load: performance.now() - t };
   mark('model-loaded');
+  const done = { info, sha256, bytes: fromCache ? null : u8 };
+  if (hold) held = done;
+  else use(done, mark);
+  return { info, ms };
+}
+
+let held = null; // the model loaded with hold, until commit
+
+// commit makes the held model the one in use (keep), or drops it.
+export function commit({ keep }, mark) {
+  const m = held;
+  held = null;
+  checked(api().commit(!!keep));
+  if (keep && m) use(m, mark);
+}
+
+function use({ info, sha256, bytes }, mark) {
   current = info;
+  // Go has its own copy: these bytes are only kept for the cache.
+  unstored = bytes && { sha256, bytes };
   // The page is told the model is ready, and the first image takes a while
   // to come (a fetch, a file picker, at least a message): meanwhile, once,
   // the first calls of the code that decodes and preprocesses it.
@@ -128,9 +147,6 @@ export async function load({ bytes, sha256, fromCache }, mark) {
     imageWarmed = true;
     setTimeout(() => warm(mark), 0);
   }
-  // Go has its own copy: these bytes are only kept for the cache.
-  unstored = fromCache ? null : { sha256, bytes: u8 };
-  return { info, ms };
 }
 
 let imageWarmed = false;

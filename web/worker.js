@@ -4,20 +4,22 @@
 // Protocol — requests {id, op, ...}; replies {id, ok: true, value} or
 // {id, ok: false, error, code}; unsolicited {type: 'mark', name, at}.
 // Start-up ops (web/startup.js; the page downloads, web/assets.js): prepare,
-// init (the compiled engine), expect (a model's head), load (its verified
-// bytes), store. Classify ops: classify (encoded bytes), classifyRGBA
-// (pixels), classifyBitmap (ImageBitmap, closed here on every path); they
-// take {k, downscale}: see web/downscale.js for when the browser downscales
-// before Go; result.ms.path says which path ran.
+// init (the compiled engine), expect (a model's head), load (its bytes,
+// held), commit (once the page has verified them), store. Classify ops:
+// classify (encoded bytes), classifyRGBA (pixels), classifyBitmap
+// (ImageBitmap, closed here on every path); they take {k, downscale}: see
+// web/downscale.js for when the browser downscales before Go;
+// result.ms.path says which path ran.
 
 import { FACTOR, centreCut, dctHint, downscaleSize } from './downscale.js';
-import { api, checked, expect, init, load, model, prepare, store } from './startup.js';
+import { api, checked, commit, expect, init, load, model, prepare, store } from './startup.js';
 
 const ops = {
   prepare,
   init: (msg) => init(msg, mark),
   expect: (msg) => expect(msg, mark),
   load: (msg) => load(msg, mark),
+  commit: (msg) => commit(msg, mark),
   store,
   classify,
   classifyRGBA,
