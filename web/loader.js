@@ -219,7 +219,10 @@ async function get(url, signal) {
 export async function compileAsset(asset, what, onProgress, later) {
   const mismatch = () => new LoadError(`${what} does not match its published hash (stale or corrupted download). Reload the page.`, 'wasm-checksum');
   const hit = await cachedResponse(asset.sha256);
-  if (hit) return { module: await WebAssembly.compileStreaming(hit), fromCache: true, bytes: asset.bytes, verified: Promise.resolve() };
+  if (hit) {
+    onProgress?.(asset.bytes, asset.bytes); // all there: whoever waits for the bytes need not wait for the compiler
+    return { module: await WebAssembly.compileStreaming(hit), fromCache: true, bytes: asset.bytes, verified: Promise.resolve() };
+  }
   const res = await get(asset.url);
   // The compiler reads one copy of the stream, this function keeps the
   // other (for the hash and the cache) in a buffer of the published size.
