@@ -51,7 +51,7 @@ function showInfo(info) {
   $('mi-classes').textContent = String(info.classes);
   $('mi-size').textContent = formatBytes(info.bytes);
   $('mi-quant').textContent = info.quant === 'int8' ? 'int8 per channel' : info.quant;
-  $('mi-kernels').textContent = info.kernels === 'simd' ? 'WebAssembly SIMD' : 'pure Go';
+  $('mi-kernels').textContent = info.kernels !== 'simd' ? 'pure Go' : info.relaxedSIMD ? 'WebAssembly SIMD (relaxed)' : 'WebAssembly SIMD';
   $('model-info').hidden = false;
 }
 

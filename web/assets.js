@@ -19,7 +19,11 @@ export async function engineFiles({ wasm, kernels }, mode, onProgress, later) {
   const t = performance.now();
   const fwd = kernels && smallAsset(kernels.forwarder, 'The kernel forwarder');
   const kern = kernels && mode !== 'go' && smallAsset(kernels.kernels, 'The SIMD kernel module');
-  for (const p of [fwd, kern]) p && p.catch(() => {}); // awaited below
+  // The relaxed-SIMD build of the same kernels (f32 multiply-adds fused),
+  // in auto mode where the server has it: used if this browser validates
+  // it, which is the feature test (a relaxed opcode fails the whole module).
+  const relaxed = kernels?.relaxed && mode === 'auto' && smallAsset(kernels.relaxed, 'The relaxed-SIMD kernel module');
+  for (const p of [fwd, kern, relaxed]) p && p.catch(() => {}); // awaited below
   let main;
   try {
     main = await compileAsset(wasm, 'The WebAssembly file', onProgress, later);
@@ -28,9 +32,13 @@ export async function engineFiles({ wasm, kernels }, mode, onProgress, later) {
     throw new LoadError(`The WebAssembly module failed to compile: ${e.message}`, 'compile');
   }
   performance.mark('resnet:wasm-compiled');
-  const [f, k] = await Promise.all([fwd, kern]);
+  const [f, k, r] = await Promise.all([fwd, kern, relaxed && relaxed.catch(() => null)]);
+  const useRelaxed = !!r && WebAssembly.validate(r.bytes);
   // The wasm compiles as it downloads: one figure for both.
-  return { module: main.module, forwarder: f?.bytes, kernels: k?.bytes, fromCache: main.fromCache, bytes: main.bytes, verified: main.verified, ms: { download: performance.now() - t } };
+  return {
+    module: main.module, forwarder: f?.bytes, kernels: useRelaxed ? r.bytes : k?.bytes, relaxed: useRelaxed,
+    fromCache: main.fromCache, bytes: main.bytes, verified: main.verified, ms: { download: performance.now() - t },
+  };
 }
 
 // smallAsset returns a manifest entry's bytes from the cache, keyed by its

@@ -116,7 +116,7 @@ export class Engine extends EventTarget {
     const init = this.#call({ op: 'init', module: files.module, forwarder: files.forwarder, kernels: files.kernels, ...scripts, mode: this.kernelMode });
     this.handOver.resolve();
     const [r] = await Promise.all([init, files.verified]);
-    this.startup.wasm = { ...r, ms: { ...files.ms, ...r.ms }, fromCache: files.fromCache, bytes: files.bytes };
+    this.startup.wasm = { ...r, relaxed: r.simd && files.relaxed, ms: { ...files.ms, ...r.ms }, fromCache: files.fromCache, bytes: files.bytes };
     return this.startup.wasm;
   }
 
@@ -198,7 +198,7 @@ export class Engine extends EventTarget {
     // The worker keeps the bytes for the cache until the engine is idle:
     // writing 12–25 MB competes with the first classification.
     if (!file.fromCache) noteWrite(file.sha256, this.quiet().then(() => this.#call({ op: 'store', sha256: file.sha256 })));
-    this.info = { ...r.info, sha256: file.sha256, url: abs.href };
+    this.info = { ...r.info, relaxedSIMD: !!this.startup.wasm?.relaxed, sha256: file.sha256, url: abs.href };
     this.startup.model = { ms: { ...file.ms, ...r.ms }, fromCache: file.fromCache };
     this.firstRun = true;
     return this.info;

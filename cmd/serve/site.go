@@ -168,6 +168,9 @@ type kernels struct {
 	Loader    string `json:"loader"`
 	Forwarder *asset `json:"forwarder"`
 	Kernels   *asset `json:"kernels"`
+	// Relaxed is the relaxed-SIMD build of Kernels, which the page uses
+	// where the browser validates it; optional.
+	Relaxed *asset `json:"relaxed,omitempty"`
 }
 
 // kernelsDir is where the build puts them, under the /wasm/ mount.
@@ -266,9 +269,13 @@ func (s *site) kernels(m mount) *kernels {
 	if loader == nil || fwd == nil || kern == nil {
 		return nil
 	}
-	return &kernels{
+	k := &kernels{
 		Loader:    loaderURL,
 		Forwarder: &asset{Name: "forwarder.wasm", URL: fwdURL, SHA256: fwd.sha256, Bytes: fwd.size},
 		Kernels:   &asset{Name: "kernels.wasm", URL: kernURL, SHA256: kern.sha256, Bytes: kern.size},
 	}
+	if rel, relURL := get("kernels-relaxed.wasm"); rel != nil {
+		k.Relaxed = &asset{Name: "kernels-relaxed.wasm", URL: relURL, SHA256: rel.sha256, Bytes: rel.size}
+	}
+	return k
 }

@@ -42,14 +42,22 @@ describe('kernels: WebAssembly SIMD vs pure Go (ResNet-50 int8)', { skip: skipWi
     }
   }
 
-  it('?kernels=go runs the pure-Go twins and agrees exactly with SIMD', async () => {
+  it('?kernels=go runs the pure-Go twins and agrees exactly with SIMD (relaxed and plain)', async () => {
     const simd = await run('');
+    const plain = await run('?kernels=simd');
     const go = await run('?kernels=go');
+    // Chromium validates relaxed SIMD, so the page picks that build; its
+    // int8 kernels are the plain build's, so the answers are identical.
     assert.equal(simd.info.kernels, 'simd');
-    assert.equal(simd.shown, 'WebAssembly SIMD');
+    assert.equal(simd.info.relaxedSIMD, true);
+    assert.equal(simd.shown, 'WebAssembly SIMD (relaxed)');
+    assert.equal(plain.info.kernels, 'simd');
+    assert.equal(plain.info.relaxedSIMD, false);
+    assert.equal(plain.shown, 'WebAssembly SIMD');
     assert.equal(go.info.kernels, 'go');
     assert.equal(go.shown, 'pure Go');
-    assert.deepEqual([simd.errors, go.errors], [[], []]);
+    assert.deepEqual([simd.errors, plain.errors, go.errors], [[], [], []]);
+    assert.deepEqual(plain.tops[0], simd.tops[0]);
     assert.equal(simd.info.quant, 'int8', 'the exact comparison below holds for int8 models');
     assert.equal(simd.tops[0][0].index, 967, `top-1 ${simd.tops[0][0].label}, want espresso`);
     // Same path twice: deterministic. SIMD vs twins: identical bits.

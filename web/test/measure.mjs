@@ -46,7 +46,7 @@ try {
   await new Promise((r) => setTimeout(r, 200));
   const js = ['/app.js', '/resnet.js', '/worker.js', '/loader.js', '/inputs.js', '/camera.js', '/results.js', mf.wasmExec];
   const k = mf.kernels;
-  const parts = { wasm: [mf.wasm.url, k.forwarder.url, k.kernels.url], js: [...js, k.loader], css: ['/style.css'], html: ['/'], model: [mf.defaultModel] };
+  const parts = { wasm: [mf.wasm.url, k.forwarder.url, k.kernels.url, ...(k.relaxed ? [k.relaxed.url] : [])], js: [...js, k.loader], css: ['/style.css'], html: ['/'], model: [mf.defaultModel] };
   // Compression of the model happens in the background at start: wait for it.
   for (let i = 0; i < 60 && (await size(srv.origin, mf.defaultModel, 'gzip')).encoding === 'identity'; i++) await new Promise((r) => setTimeout(r, 1000));
   for (const [k, urls] of Object.entries(parts)) {
