@@ -96,6 +96,8 @@ bench-kernels: kernels node_modules
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
 	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'Gemm|Forward|Call' -test.benchtime 5x
 	RESNET_KERNELS=relaxed node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'GemmF32|Forward/.*f32' -test.benchtime 5x
+	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/resnet.test ./engine/resnet/
+	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/resnet.test -test.run '^$$' -test.bench ConvPaths -test.benchtime 10x
 
 # This engine against ONNX Runtime 1.30 (Web in Chromium, and node) on
 # full-size ResNet-18/50; writes bench/RESULTS.md. Several minutes.
