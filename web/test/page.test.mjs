@@ -87,7 +87,9 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     // Chromium has WebAssembly SIMD: the hand-written kernels must be linked
     // (this is Go's own answer, so a loader that silently fails shows here).
     assert.equal(info.kernels, 'simd');
-    assert.equal(await page.locator('#mi-kernels').textContent(), 'WebAssembly SIMD');
+    // …in their relaxed-SIMD build, which this Chromium validates.
+    assert.equal(info.relaxedSIMD, true);
+    assert.equal(await page.locator('#mi-kernels').textContent(), 'WebAssembly SIMD (relaxed)');
     // The download was shown byte by byte against the size in the header.
     const progress = await page.evaluate(() => window.__progress);
     const model = progress.filter((t) => /^Downloading model: .+ of 24\.\d MB$/.test(t));
