@@ -24,6 +24,20 @@ var winogradShapes = func() [][4]int { // h, w, c, n
 	return append(s, [4]int{14, 14, 64, 64}, [4]int{7, 7, 128, 24}, [4]int{5, 3, 256, 16})
 }()
 
+// randConv3x3 is a random u8 h×w×c image and random int8 weights of a 3×3
+// convolution to n channels, packed O8K2.
+func randConv3x3(r *rand.Rand, h, w, c, n int) ([]uint8, []int8) {
+	src := make([]uint8, h*w*c)
+	for i := range src {
+		src[i] = uint8(r.IntN(256))
+	}
+	wf := make([]int8, n*9*c)
+	for i := range wf {
+		wf[i] = int8(r.IntN(255) - 127)
+	}
+	return src, PackO8K2(wf, n, 9*c)
+}
+
 // directConv3x3 is the reference: im2col and the int8 GEMM twin.
 func directConv3x3(out []float32, src []uint8, h, w, c int, wq []int8, n int, ep *Epilogue) {
 	kp := PaddedK2(9 * c)
@@ -40,15 +54,7 @@ func TestConv3x3Winograd(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range winogradShapes {
 		h, w, c, n := sh[0], sh[1], sh[2], sh[3]
-		src := make([]uint8, h*w*c)
-		for i := range src {
-			src[i] = uint8(r.IntN(256))
-		}
-		wf := make([]int8, n*9*c)
-		for i := range wf {
-			wf[i] = int8(r.IntN(255) - 127)
-		}
-		wq := PackO8K2(wf, n, 9*c)
+		src, wq := randConv3x3(r, h, w, c, n)
 		u := WinogradWeights(wq, n, c)
 		for _, e := range []struct{ res, relu bool }{{false, false}, {true, true}} {
 			ep := Epilogue{Scale: randF32(r, n, 0.001, 0.01), Bias: randF32(r, n, -1, 1), ReLU: e.relu}
@@ -136,15 +142,7 @@ func TestWinogradTwins(t *testing.T) {
 		cp, np := PaddedK2(c), PaddedN(n)
 		t0, t1 := tiles/3, tiles // a range not starting at 0
 		mt := t1 - t0
-		src := make([]uint8, h*w*c)
-		for i := range src {
-			src[i] = uint8(r.IntN(256))
-		}
-		wf := make([]int8, n*9*c)
-		for i := range wf {
-			wf[i] = int8(r.IntN(255) - 127)
-		}
-		wq := PackO8K2(wf, n, 9*c)
+		src, wq := randConv3x3(r, h, w, c, n)
 		ug := make([]int16, 16*np*cp)
 		winogradWeightsGeneric(ug, wq, n, c)
 		ud := make([]int16, 16*np*cp)
