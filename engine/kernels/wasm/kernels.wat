@@ -8,11 +8,13 @@
 ;; module (forwarder.wat), because the Go module must be instantiated before
 ;; this one can be.
 ;;
-;; Contract with the Go twins (gemm.go, quantize.go, im2col.go):
-;; - gemm_u8s8, quantize_u8, im2col: bit-identical. Integer accumulation is
-;;   exact; the float epilogue does the same IEEE operations in the same order
-;;   (convert, mul, add bias, add residual, ReLU as "if v < 0 then +0"), never
-;;   a fused multiply-add.
+;; Contract with the Go twins (gemm.go, quantize.go, im2col.go, winograd.go,
+;; pool.go):
+;; - gemm_u8s8, quantize_u8, im2col, the Winograd kernels, dense_i8 and the
+;;   running maximum (max_reset/max_get): bit-identical. Integer accumulation
+;;   is exact; the float epilogue does the same IEEE operations in the same
+;;   order (convert, mul, add bias, add residual, ReLU as "if v < 0 then
+;;   +0"), never a fused multiply-add.
 ;; - gemm_f32: sums k in ascending order with separate mul and add, like the
 ;;   twin compiled to wasm, but the twin may fuse natively: compare with a
 ;;   tolerance.
