@@ -98,9 +98,10 @@ func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int
 	if ep.ZeroPoint != 0 {
 		wsum = ptr(ep.WSum)
 	}
-	defer trackMax(ep)()
+	startMax(ep)
 	gemmU8S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
 		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+	endMax(ep)
 }
 
 //go:wasmimport kernels max_reset
@@ -109,14 +110,18 @@ func maxResetSIMD(v float32)
 //go:wasmimport kernels max_get
 func maxGetSIMD() float32
 
-// trackMax starts the kernel module's running maximum at *ep.Max when the
-// epilogue asks for one, and returns what stores it back after the call.
-func trackMax(ep *Epilogue) func() {
-	if ep.Max == nil {
-		return func() {}
+// startMax sets the kernel module's running maximum to *ep.Max when the
+// epilogue asks for one; endMax stores it back after the kernel ran.
+func startMax(ep *Epilogue) {
+	if ep.Max != nil {
+		maxResetSIMD(*ep.Max)
 	}
-	maxResetSIMD(*ep.Max)
-	return func() { *ep.Max = maxGetSIMD() }
+}
+
+func endMax(ep *Epilogue) {
+	if ep.Max != nil {
+		*ep.Max = maxGetSIMD()
+	}
 }
 
 func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
@@ -126,9 +131,10 @@ func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n 
 		gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
 		return
 	}
-	defer trackMax(ep)()
+	startMax(ep)
 	gemmF32SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(k), ptr(w), int32(n),
 		optPtr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+	endMax(ep)
 }
 
 func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
@@ -237,9 +243,10 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 		(ep.Residual != nil && len(ep.Residual) < h*w*ldo-(ldo-n)) {
 		return false
 	}
-	defer trackMax(ep)()
+	startMax(ep)
 	winogradOutputSIMD(ptr(out), int32(ldo), ptr(m), int32(ms), int32(ldm), int32(h), int32(w), int32(n), int32(tw),
 		int32(t0), int32(t1), ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
+	endMax(ep)
 	return true
 }
 

@@ -1125,7 +1125,7 @@
     (param $out i32) (param $ldo i32) (param $m i32) (param $ms i32) (param $ldm i32) (param $h i32) (param $w i32)
     (param $n i32) (param $tw i32) (param $t0 i32) (param $t1 i32)
     (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
-    (local $t i32) (local $y i32) (local $x i32) (local $o i32) (local $n4 i32) (local $full i32)
+    (local $t i32) (local $y i32) (local $x i32) (local $o i32) (local $n4 i32)
     (local $mb i32) (local $ms4 i32) (local $pix i32) (local $q i32) (local $step i32) (local $off i32) (local $o4 i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $sc v128) (local $bi v128) (local $v v128) (local $mx v128)
     (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a03 v128)
@@ -1143,14 +1143,13 @@
         (block $cdone
           (loop $chans
             (br_if $cdone (i32.ge_u (local.get $o) (local.get $n)))
-            (local.set $full (i32.lt_u (local.get $o) (local.get $n4)))
             (local.set $mb (i32.add (local.get $m) (i32.shl (i32.add (i32.mul (i32.sub (local.get $t) (local.get $t0)) (local.get $ldm)) (local.get $o)) (i32.const 2))))
-            (if (local.get $full)
+            (if (i32.lt_u (local.get $o) (local.get $n4))
               (then
                 ;; four channels, inline: Aᵀ·M column by column, then each
-                ;; pixel inside the image through the epilogue ($wout_pixel's
-                ;; operations, with scale and bias loaded once)
-                (local.set $q (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 0))))
+                ;; pixel inside the image through gemm_u8s8's epilogue (zero
+                ;; point 0), with scale and bias loaded once
+                (local.set $q (local.get $mb))
                 (local.set $m0 (v128.load (local.get $q)))
                 (local.set $m1 (v128.load (i32.add (local.get $q) (local.get $step))))
                 (local.set $m2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $step) (i32.const 1)))))
@@ -1218,77 +1217,61 @@
                 (br $chans)))
             ;; the last n mod 4 channels
             ;; Aᵀ·M, column j: [m0j + m1j + m2j, m1j − m2j − m3j]
-            (call $wout_col (local.get $mb) (local.get $ms4) (local.get $full))
+            (call $wout_col1 (local.get $mb) (local.get $ms4))
             (local.set $a10) (local.set $a00)
-            (call $wout_col (i32.add (local.get $mb) (local.get $ms4)) (local.get $ms4) (local.get $full))
+            (call $wout_col1 (i32.add (local.get $mb) (local.get $ms4)) (local.get $ms4))
             (local.set $a11) (local.set $a01)
-            (call $wout_col (i32.add (local.get $mb) (i32.shl (local.get $ms4) (i32.const 1))) (local.get $ms4) (local.get $full))
+            (call $wout_col1 (i32.add (local.get $mb) (i32.shl (local.get $ms4) (i32.const 1))) (local.get $ms4))
             (local.set $a12) (local.set $a02)
-            (call $wout_col (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 3))) (local.get $ms4) (local.get $full))
+            (call $wout_col1 (i32.add (local.get $mb) (i32.mul (local.get $ms4) (i32.const 3))) (local.get $ms4))
             (local.set $a13) (local.set $a03)
             ;; (Aᵀ·M)·A, pixel by pixel, inside the image only
             (local.set $pix (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)))
-            (call $wout_pixel (i32x4.add (i32x4.add (local.get $a00) (local.get $a01)) (local.get $a02))
-              (local.get $pix) (local.get $o) (local.get $full)
+            (call $wout_pixel1 (i32x4.add (i32x4.add (local.get $a00) (local.get $a01)) (local.get $a02))
+              (local.get $pix) (local.get $o)
               (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
             (if (i32.lt_u (i32.add (local.get $x) (i32.const 1)) (local.get $w))
               (then
-                (call $wout_pixel (i32x4.sub (i32x4.sub (local.get $a01) (local.get $a02)) (local.get $a03))
-                  (i32.add (local.get $pix) (i32.const 1)) (local.get $o) (local.get $full)
+                (call $wout_pixel1 (i32x4.sub (i32x4.sub (local.get $a01) (local.get $a02)) (local.get $a03))
+                  (i32.add (local.get $pix) (i32.const 1)) (local.get $o)
                   (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))))
             (if (i32.lt_u (i32.add (local.get $y) (i32.const 1)) (local.get $h))
               (then
                 (local.set $pix (i32.add (local.get $pix) (local.get $w)))
-                (call $wout_pixel (i32x4.add (i32x4.add (local.get $a10) (local.get $a11)) (local.get $a12))
-                  (local.get $pix) (local.get $o) (local.get $full)
+                (call $wout_pixel1 (i32x4.add (i32x4.add (local.get $a10) (local.get $a11)) (local.get $a12))
+                  (local.get $pix) (local.get $o)
                   (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
                 (if (i32.lt_u (i32.add (local.get $x) (i32.const 1)) (local.get $w))
                   (then
-                    (call $wout_pixel (i32x4.sub (i32x4.sub (local.get $a11) (local.get $a12)) (local.get $a13))
-                      (i32.add (local.get $pix) (i32.const 1)) (local.get $o) (local.get $full)
+                    (call $wout_pixel1 (i32x4.sub (i32x4.sub (local.get $a11) (local.get $a12)) (local.get $a13))
+                      (i32.add (local.get $pix) (i32.const 1)) (local.get $o)
                       (local.get $out) (local.get $ldo) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))))))
-            (local.set $o (i32.add (local.get $o) (select (i32.const 4) (i32.const 1) (local.get $full))))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
             (br $chans)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tiles))))
 
-  ;; Column j of Aᵀ·M from positions j, 4+j, 8+j, 12+j (addr, then steps of
-  ;; 4·stride bytes): four lanes, or lane 0 (full = 0: splat loads, which read
-  ;; nothing past the channel).
-  (func $wout_col (param $addr i32) (param $stride i32) (param $full i32) (result v128 v128)
+  ;; Column j of Aᵀ·M in lane 0, for the last n mod 4 channels, from
+  ;; positions j, 4+j, 8+j, 12+j (addr, then steps of 4·stride bytes); splat
+  ;; loads read nothing past the channel. The four-lane version is written out
+  ;; inline in winograd_out's loop.
+  (func $wout_col1 (param $addr i32) (param $stride i32) (result v128 v128)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $step i32)
     (local.set $step (i32.shl (local.get $stride) (i32.const 2)))
-    (if (local.get $full)
-      (then
-        (local.set $m0 (v128.load (local.get $addr)))
-        (local.set $m1 (v128.load (i32.add (local.get $addr) (local.get $step))))
-        (local.set $m2 (v128.load (i32.add (local.get $addr) (i32.shl (local.get $step) (i32.const 1)))))
-        (local.set $m3 (v128.load (i32.add (local.get $addr) (i32.mul (local.get $step) (i32.const 3))))))
-      (else
-        (local.set $m0 (v128.load32_splat (local.get $addr)))
-        (local.set $m1 (v128.load32_splat (i32.add (local.get $addr) (local.get $step))))
-        (local.set $m2 (v128.load32_splat (i32.add (local.get $addr) (i32.shl (local.get $step) (i32.const 1)))))
-        (local.set $m3 (v128.load32_splat (i32.add (local.get $addr) (i32.mul (local.get $step) (i32.const 3)))))))
+    (local.set $m0 (v128.load32_splat (local.get $addr)))
+    (local.set $m1 (v128.load32_splat (i32.add (local.get $addr) (local.get $step))))
+    (local.set $m2 (v128.load32_splat (i32.add (local.get $addr) (i32.shl (local.get $step) (i32.const 1)))))
+    (local.set $m3 (v128.load32_splat (i32.add (local.get $addr) (i32.mul (local.get $step) (i32.const 3)))))
     (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2))
     (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
 
-  ;; One output pixel's channels o…o+3 (or o alone): acc >> 2, then the int8
-  ;; epilogue of gemm_u8s8 with zero point 0.
-  (func $wout_pixel (param $acc v128) (param $pix i32) (param $o i32) (param $full i32)
+  ;; One output pixel's channel o (lane 0 of acc): acc >> 2, then the scalar
+  ;; int8 epilogue with zero point 0.
+  (func $wout_pixel1 (param $acc v128) (param $pix i32) (param $o i32)
     (param $out i32) (param $ldo i32) (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
-    (local $off i32) (local $o4 i32)
-    (local.set $acc (i32x4.shr_s (local.get $acc) (i32.const 2)))
-    (local.set $o4 (i32.shl (local.get $o) (i32.const 2)))
-    (local.set $off (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (local.get $o4)))
-    (if (local.get $full)
-      (then
-        (v128.store (i32.add (local.get $out) (local.get $off))
-          (call $finish
-            (f32x4.mul (f32x4.convert_i32x4_s (local.get $acc)) (v128.load (i32.add (local.get $scale) (local.get $o4))))
-            (i32.add (local.get $bias) (local.get $o4)) (local.get $res) (local.get $off) (local.get $relu))))
-      (else
-        (call $store1_i32 (i32x4.extract_lane 0 (local.get $acc)) (local.get $o) (local.get $off)
-          (local.get $out) (i32.const 0) (i32.const 0) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))))
+    (call $store1_i32 (i32.shr_s (i32x4.extract_lane 0 (local.get $acc)) (i32.const 2)) (local.get $o)
+      (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (i32.shl (local.get $o) (i32.const 2)))
+      (local.get $out) (i32.const 0) (i32.const 0) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))
 
   ;; winograd_weights_s8: U[ξ] = (2G g 2Gᵀ)[ξ] for every output channel and
   ;; every pair of input channels, c even: the 16 bytes of tap t's O8K2 pair
