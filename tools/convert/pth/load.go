@@ -26,9 +26,6 @@ import (
 // largest is 2.4 M), far below what would exhaust memory.
 const maxElems = 1 << 26
 
-// maxPickle bounds data.pkl, which for a state dict is a few hundred kB.
-const maxPickle = 64 << 20
-
 // dtype is a torch storage element type.
 type dtype struct {
 	name string
@@ -51,13 +48,20 @@ var storageTypes = map[string]dtype{
 // storageClass is what the pickle's GLOBAL torch.FloatStorage (etc.) becomes.
 type storageClass struct{ dtype }
 
-// storage is one torch storage: n elements of dtype, raw little-endian bytes
-// (nil until the legacy format's trailing data section fills it).
+// storage is one torch storage: n elements of dtype, raw little-endian bytes.
+// raw stays nil until the network's shapes have been checked: a zip
+// checkpoint's storages are read (rec) only then, a legacy one's are sliced
+// from its trailing data section.
 type storage struct {
 	dtype
+	key string
 	n   int
 	raw []byte
+	rec *zip.File
 }
+
+// bytes is the storage's size as its pickle declares it.
+func (st *storage) bytes() int64 { return int64(st.n) * int64(st.size) }
 
 // tensor is a view into a storage, as torch._utils._rebuild_tensor_v2 makes.
 type tensor struct {
@@ -92,7 +96,7 @@ func (rebuildTensor) Call(args ...interface{}) (interface{}, error) {
 	}
 	off, ok := args[1].(int)
 	if !ok || off < 0 {
-		return nil, fmt.Errorf("_rebuild_tensor_v2: bad storage offset %v", args[1])
+		return nil, fmt.Errorf("_rebuild_tensor_v2: bad storage offset %s", describe(args[1]))
 	}
 	shape, err := ints(args[2])
 	if err != nil {
@@ -131,7 +135,7 @@ func ints(v interface{}) ([]int, error) {
 	for i := range out {
 		n, ok := t.Get(i).(int)
 		if !ok || n < 0 || n > maxElems {
-			return nil, fmt.Errorf("bad dimension %v", t.Get(i))
+			return nil, fmt.Errorf("bad dimension %s", describe(t.Get(i)))
 		}
 		out[i] = n
 	}
@@ -153,38 +157,61 @@ func findClass(module, name string) (interface{}, error) {
 	return &opaque{module, name}, nil
 }
 
-// persistentID unpacks ('storage', class, key, location, numel, ...).
-func persistentID(id interface{}) (cls *storageClass, key string, n int, err error) {
+// persistentID unpacks ('storage', class, key, location, numel, ...) into a
+// storage with no data yet, refusing one larger than lim allows.
+func persistentID(id interface{}, lim limits) (*storage, error) {
 	t, ok := id.(*types.Tuple)
 	if !ok || t.Len() < 5 {
-		return nil, "", 0, fmt.Errorf("persistent id %T is not a storage tuple", id)
+		return nil, fmt.Errorf("persistent id %T is not a storage tuple", id)
 	}
 	if s, _ := t.Get(0).(string); s != "storage" {
-		return nil, "", 0, fmt.Errorf("persistent id of kind %v, want storage", t.Get(0))
+		return nil, fmt.Errorf("persistent id of kind %s, want storage", describe(t.Get(0)))
 	}
 	cls, ok1 := t.Get(1).(*storageClass)
 	key, ok2 := t.Get(2).(string)
 	n, ok3 := t.Get(4).(int)
-	if !ok1 || !ok2 || !ok3 || n < 0 || n > maxElems {
-		return nil, "", 0, fmt.Errorf("malformed storage persistent id %v", *t)
+	if !ok1 || !ok2 || !ok3 || n < 0 {
+		return nil, fmt.Errorf("malformed storage persistent id (%s, %s, %s, %s, %s)",
+			describe(t.Get(0)), describe(t.Get(1)), describe(t.Get(2)), describe(t.Get(3)), describe(t.Get(4)))
 	}
-	return cls, key, n, nil
+	st := &storage{dtype: cls.dtype, key: key, n: n}
+	if n > maxElems || st.bytes() > lim.storageBytes {
+		return nil, fmt.Errorf("storage %s declares %d %s elements (%d bytes), over the limit of %s for one storage",
+			describe(key), n, cls.name, st.bytes(), mib(lim.storageBytes))
+	}
+	return st, nil
 }
 
-// load returns the unpickled top-level object of a torch.save file, in the
+// checkpoint is an unpickled torch.save file. Its storages hold no data
+// until fetch: the caller checks first that the network needs them.
+type checkpoint struct {
+	obj interface{}
+	lim limits
+}
+
+// load unpickles a torch.save file of size bytes read through r, in the
 // zip format (torch ≥ 1.6) or the legacy one.
-func load(b []byte) (interface{}, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+func load(r io.ReaderAt, size int64, lim limits) (*checkpoint, error) {
+	zr, err := zip.NewReader(r, size)
 	if err == nil {
-		return loadZip(zr)
+		return loadZip(zr, lim)
 	}
-	if len(b) >= 4 && string(b[:4]) == "PK\x03\x04" {
+	var magic [4]byte
+	if _, rerr := r.ReadAt(magic[:], 0); rerr == nil && string(magic[:]) == "PK\x03\x04" {
 		return nil, fmt.Errorf("damaged zip archive: %w", err)
 	}
-	return loadLegacy(b)
+	// A legacy file holds its storages inline: four pickles and the data.
+	if max := lim.totalBytes + 4*lim.pickleBytes; size > max {
+		return nil, fmt.Errorf("neither a zip archive nor, at %d bytes, a legacy torch file within the limit of %s", size, mib(max))
+	}
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
+		return nil, err
+	}
+	return loadLegacy(b, lim)
 }
 
-func loadZip(zr *zip.Reader) (interface{}, error) {
+func loadZip(zr *zip.Reader, lim limits) (*checkpoint, error) {
 	var prefix string
 	records := map[string]*zip.File{}
 	for _, f := range zr.File {
@@ -200,57 +227,104 @@ func loadZip(zr *zip.Reader) (interface{}, error) {
 	if !ok {
 		return nil, errors.New("zip archive has no data.pkl: not a torch.save file")
 	}
-	data, err := readRecord(pkl, -1)
+	data, err := readPickle(pkl, lim)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := scanPickle(data); err != nil {
+	if _, err := scanPickle(data, lim); err != nil {
 		return nil, fmt.Errorf("data.pkl: %w", err)
 	}
 	storages := map[string]*storage{}
 	u := pickle.NewUnpickler(bytes.NewReader(data))
 	u.FindClass = findClass
 	u.PersistentLoad = func(id interface{}) (interface{}, error) {
-		cls, key, n, err := persistentID(id)
+		st, err := persistentID(id, lim)
 		if err != nil {
 			return nil, err
 		}
-		if st, ok := storages[key]; ok {
-			return st, nil
+		if seen, ok := storages[st.key]; ok {
+			return seen, nil
 		}
-		f, ok := records[prefix+"data/"+key]
+		f, ok := records[prefix+"data/"+st.key]
 		if !ok {
-			return nil, fmt.Errorf("storage %q is missing from the archive", key)
+			return nil, fmt.Errorf("storage %s is missing from the archive", describe(st.key))
 		}
-		raw, err := readRecord(f, int64(n)*int64(cls.size))
-		if err != nil {
-			return nil, fmt.Errorf("storage %q: %w", key, err)
+		// The directory's sizes are only claims; reads below stop at
+		// st.bytes() whatever the record inflates to.
+		if f.UncompressedSize64 < uint64(st.bytes()) {
+			return nil, fmt.Errorf("storage %s: the archive holds %d bytes, the pickle declares %d", describe(st.key), f.UncompressedSize64, st.bytes())
 		}
-		st := &storage{dtype: cls.dtype, n: n, raw: raw}
-		storages[key] = st
+		st.rec = f
+		storages[st.key] = st
 		return st, nil
 	}
-	return u.Load()
+	obj, err := u.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &checkpoint{obj: obj, lim: lim}, nil
 }
 
-// readRecord reads a zip entry, at least want bytes of it when want ≥ 0.
-// Memory grows with the bytes really read, not with sizes the header claims.
-func readRecord(f *zip.File, want int64) ([]byte, error) {
+// readPickle reads data.pkl, refusing one over the limit by its declared
+// size and by the bytes it really inflates to.
+func readPickle(f *zip.File, lim limits) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(lim.pickleBytes) {
+		return nil, fmt.Errorf("%s declares %d bytes, over the limit of %s for a pickle", f.Name, f.UncompressedSize64, mib(lim.pickleBytes))
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	limit := int64(maxPickle)
-	if want >= 0 {
-		limit = want
-	}
-	b, err := io.ReadAll(io.LimitReader(rc, limit))
+	b, err := io.ReadAll(io.LimitReader(rc, lim.pickleBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	if want >= 0 && int64(len(b)) < want {
-		return nil, fmt.Errorf("%s: %d bytes, want %d", f.Name, len(b), want)
+	if int64(len(b)) > lim.pickleBytes {
+		return nil, fmt.Errorf("%s inflates past the limit of %s for a pickle", f.Name, mib(lim.pickleBytes))
+	}
+	return b, nil
+}
+
+// fetch reads the storages of ts, each once, after checking that together
+// they fit in the limit. A zip record is inflated up to the size the pickle
+// declares and no further.
+func (c *checkpoint) fetch(ts []*tensor) error {
+	var todo []*storage
+	seen := map[*storage]bool{}
+	var total int64
+	for _, t := range ts {
+		if st := t.st; !seen[st] {
+			seen[st] = true
+			todo = append(todo, st)
+			total += st.bytes()
+		}
+	}
+	if total > c.lim.totalBytes {
+		return fmt.Errorf("the network's tensors take %d bytes, over the limit of %s for a checkpoint", total, mib(c.lim.totalBytes))
+	}
+	for _, st := range todo {
+		if st.raw != nil || st.rec == nil {
+			continue // legacy: in place, or missing (refused when used)
+		}
+		raw, err := readStorage(st.rec, st.bytes())
+		if err != nil {
+			return fmt.Errorf("storage %s: %w", describe(st.key), err)
+		}
+		st.raw = raw
+	}
+	return nil
+}
+
+func readStorage(f *zip.File, n int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b := make([]byte, n)
+	if k, err := io.ReadFull(rc, b); err != nil {
+		return nil, fmt.Errorf("%s: %d bytes, want %d (%v)", f.Name, k, n, err)
 	}
 	return b, nil
 }
@@ -261,11 +335,11 @@ func readRecord(f *zip.File, want int64) ([]byte, error) {
 // element count followed by its bytes.
 const legacyMagic = "1950a86a20f9469cfc6c"
 
-func loadLegacy(b []byte) (interface{}, error) {
+func loadLegacy(b []byte, lim limits) (*checkpoint, error) {
 	r := bytes.NewReader(b)
 	// The file is a run of pickles; each is scanned before it is unpickled.
 	scan := func() error {
-		_, err := scanPickle(b[len(b)-r.Len():])
+		_, err := scanPickle(b[len(b)-r.Len():], lim)
 		return err
 	}
 	next := func() (interface{}, error) {
@@ -280,11 +354,11 @@ func loadLegacy(b []byte) (interface{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neither a zip archive nor a legacy torch file: %w", err)
 	}
-	if m, ok := magic.(*big.Int); !ok || m.Text(16) != legacyMagic {
+	if m, ok := magic.(*big.Int); !ok || m.BitLen() > 128 || m.Text(16) != legacyMagic {
 		return nil, errors.New("neither a zip archive nor a legacy torch file (bad magic number)")
 	}
 	if v, err := next(); err != nil || v != 1001 {
-		return nil, fmt.Errorf("legacy torch file: unsupported protocol version %v (%v)", v, err)
+		return nil, fmt.Errorf("legacy torch file: unsupported protocol version %s (%v)", describe(v), err)
 	}
 	if _, err := next(); err != nil {
 		return nil, fmt.Errorf("legacy torch file: system info: %w", err)
@@ -296,18 +370,17 @@ func loadLegacy(b []byte) (interface{}, error) {
 	u := pickle.NewUnpickler(r)
 	u.FindClass = findClass
 	u.PersistentLoad = func(id interface{}) (interface{}, error) {
-		cls, key, n, err := persistentID(id)
+		st, err := persistentID(id, lim)
 		if err != nil {
 			return nil, err
 		}
 		if t := id.(*types.Tuple); t.Len() > 5 && t.Get(5) != nil {
 			return nil, errors.New("legacy torch file: storage views are not supported")
 		}
-		if st, ok := storages[key]; ok {
-			return st, nil
+		if seen, ok := storages[st.key]; ok {
+			return seen, nil
 		}
-		st := &storage{dtype: cls.dtype, n: n}
-		storages[key] = st
+		storages[st.key] = st
 		return st, nil
 	}
 	obj, err := u.Load()
@@ -320,67 +393,85 @@ func loadLegacy(b []byte) (interface{}, error) {
 	}
 	list, ok := keys.(*types.List)
 	if !ok {
-		return nil, fmt.Errorf("legacy torch file: storage keys are %T", keys)
+		return nil, fmt.Errorf("legacy torch file: storage keys are %s", describe(keys))
 	}
+	// The data section is already in memory: storages are slices of it.
 	for _, k := range *list {
 		key, _ := k.(string)
 		st, ok := storages[key]
 		if !ok {
-			return nil, fmt.Errorf("legacy torch file: unknown storage key %v", k)
+			return nil, fmt.Errorf("legacy torch file: unknown storage key %s", describe(k))
 		}
 		var n uint64
 		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
-			return nil, fmt.Errorf("legacy torch file: storage %s: %w", key, err)
+			return nil, fmt.Errorf("legacy torch file: storage %s: %w", describe(key), err)
 		}
 		if n != uint64(st.n) {
-			return nil, fmt.Errorf("legacy torch file: storage %s has %d elements, pickle said %d", key, n, st.n)
+			return nil, fmt.Errorf("legacy torch file: storage %s has %d elements, pickle said %d", describe(key), n, st.n)
 		}
 		size := st.n * st.size
 		if r.Len() < size {
-			return nil, fmt.Errorf("legacy torch file: storage %s truncated", key)
+			return nil, fmt.Errorf("legacy torch file: storage %s truncated", describe(key))
 		}
-		st.raw = make([]byte, size)
-		if _, err := io.ReadFull(r, st.raw); err != nil {
-			return nil, err
-		}
+		off := len(b) - r.Len()
+		st.raw = b[off : off+size : off+size]
+		r.Seek(int64(size), io.SeekCurrent)
 	}
-	return obj, nil
+	return &checkpoint{obj: obj, lim: lim}, nil
 }
 
-// float32s materialises t as a dense row-major float32 slice.
-func (t *tensor) float32s() ([]float32, error) {
+// check refuses a view that is not a dense floating-point tensor inside
+// its storage, before any of the storage is read.
+func (t *tensor) check() error {
 	n := 1
 	for _, d := range t.shape {
 		n *= d
 		if n > maxElems {
-			return nil, fmt.Errorf("tensor of shape %v is too large", t.shape)
+			return fmt.Errorf("tensor of shape %v is over the limit of %d elements", t.shape, maxElems)
 		}
 	}
 	// A state dict tensor owns its elements; a view with more elements than
 	// its storage overlaps itself (stride 0), which only a crafted file does,
 	// and would let a few bytes demand a huge allocation.
 	if n > t.st.n {
-		return nil, fmt.Errorf("tensor of shape %v has more elements than its storage (%d)", t.shape, t.st.n)
-	}
-	if t.st.raw == nil {
-		return nil, errors.New("tensor storage has no data")
+		return fmt.Errorf("tensor of shape %v has more elements than its storage (%d)", t.shape, t.st.n)
 	}
 	// The highest element the view touches must lie inside the storage.
+	if t.offset > t.st.n {
+		return fmt.Errorf("tensor offset %d is past its storage of %d", t.offset, t.st.n)
+	}
 	last := t.offset
 	for i, d := range t.shape {
 		if d > 0 {
-			if t.stride[i] < 0 {
-				return nil, fmt.Errorf("negative stride %v", t.stride)
+			if t.stride[i] < 0 || t.stride[i] > t.st.n {
+				return fmt.Errorf("bad stride %v for a storage of %d", t.stride, t.st.n)
 			}
 			last += (d - 1) * t.stride[i]
 		}
 	}
 	if n > 0 && (last >= t.st.n || last < 0) {
-		return nil, fmt.Errorf("tensor view (offset %d, shape %v, stride %v) overruns its storage of %d", t.offset, t.shape, t.stride, t.st.n)
+		return fmt.Errorf("tensor view (offset %d, shape %v, stride %v) overruns its storage of %d", t.offset, t.shape, t.stride, t.st.n)
+	}
+	_, err := elemReader(t.st)
+	return err
+}
+
+// float32s materialises t as a dense row-major float32 slice; its storage
+// must have been fetched.
+func (t *tensor) float32s() ([]float32, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	if t.st.raw == nil {
+		return nil, errors.New("tensor storage has no data")
 	}
 	at, err := elemReader(t.st)
 	if err != nil {
 		return nil, err
+	}
+	n := 1
+	for _, d := range t.shape {
+		n *= d
 	}
 	out := make([]float32, n)
 	idx := make([]int, len(t.shape))

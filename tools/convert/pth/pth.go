@@ -6,22 +6,38 @@
 // block kind from the presence of conv3, channel counts from tensor shapes,
 // and strides from torchvision's rule (the first block of stages 2–4 strides
 // on its first 3×3 and its projection). Anything else is refused.
+//
+// A checkpoint is untrusted input: the pickle is scanned before it runs, no
+// walk over its result recurses, and the network's shapes and dtypes are
+// checked before a byte of tensor data is read, within the limits in
+// limits.go.
 package pth
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 )
 
-// Read loads the state dict at path.
+// Read loads the state dict at path. A zip checkpoint is read where it lies:
+// only its pickle and the storages the network needs come into memory.
 func Read(path string) (*net.Network, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	n, err := ReadBytes(b)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	n, err := decode(f, fi.Size(), defaultLimits())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -29,7 +45,11 @@ func Read(path string) (*net.Network, error) {
 }
 
 // ReadBytes loads a state dict held in memory.
-func ReadBytes(b []byte) (n *net.Network, err error) {
+func ReadBytes(b []byte) (*net.Network, error) {
+	return decode(bytes.NewReader(b), int64(len(b)), defaultLimits())
+}
+
+func decode(r io.ReaderAt, size int64, lim limits) (n *net.Network, err error) {
 	// The unpickler is third-party code fed untrusted bytes: a panic in it
 	// is one more way for a file to be malformed.
 	defer func() {
@@ -37,17 +57,34 @@ func ReadBytes(b []byte) (n *net.Network, err error) {
 			n, err = nil, fmt.Errorf("pth: malformed file (%v)", r)
 		}
 	}()
-	obj, err := load(b)
+	c, err := load(r, size, lim)
 	if err != nil {
 		return nil, fmt.Errorf("pth: %w", err)
 	}
-	sd, err := stateDict(obj)
+	sd, err := stateDict(c.obj, lim.wrapDepth)
 	if err != nil {
 		return nil, fmt.Errorf("pth: %w", err)
 	}
-	n, err = resnet(sd)
+	// First the structure, shapes and dtypes alone: a file that is not a
+	// ResNet, or a bomb, is refused before its storages are read.
+	dry := &builder{sd: copyDict(sd), dry: true}
+	if _, err := dry.resnet(); err != nil {
+		return nil, fmt.Errorf("pth: not a torchvision ResNet: %w", err)
+	}
+	if err := c.fetch(dry.taken); err != nil {
+		return nil, fmt.Errorf("pth: %w", err)
+	}
+	n, err = (&builder{sd: sd}).resnet()
 	if err != nil {
 		return nil, fmt.Errorf("pth: not a torchvision ResNet: %w", err)
 	}
 	return n, nil
+}
+
+func copyDict(sd map[string]*tensor) map[string]*tensor {
+	c := make(map[string]*tensor, len(sd))
+	for k, v := range sd {
+		c[k] = v
+	}
+	return c
 }

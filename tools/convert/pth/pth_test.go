@@ -1,6 +1,7 @@
 package pth
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -80,17 +81,22 @@ func TestTensorViews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := load(b)
+	c, err := load(bytes.NewReader(b), int64(len(b)), defaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := dictEntries(obj)
+	entries, err := dictEntries(c.obj)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]*tensor{}
+	var all []*tensor
 	for _, e := range entries {
 		got[e.key], _ = e.value.(*tensor)
+		all = append(all, got[e.key])
+	}
+	if err := c.fetch(all); err != nil {
+		t.Fatal(err)
 	}
 	// f32 is base[:, :, :2, :2] of arange(2·3·7·7)/8 shaped 2×3×7×7.
 	var f32 []float32
@@ -148,12 +154,19 @@ func fixtureDict(t *testing.T, file string) map[string]*tensor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := load(b)
+	c, err := load(bytes.NewReader(b), int64(len(b)), defaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, err := stateDict(obj)
+	sd, err := stateDict(c.obj, defaultLimits().wrapDepth)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var all []*tensor
+	for _, v := range sd {
+		all = append(all, v)
+	}
+	if err := c.fetch(all); err != nil {
 		t.Fatal(err)
 	}
 	return sd
@@ -191,7 +204,7 @@ func TestRefusesWhatIsNotATorchvisionResNet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sd := fixtureDict(t, tc.file)
 			tc.edit(sd)
-			_, err := resnet(sd)
+			_, err := (&builder{sd: sd}).resnet()
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}

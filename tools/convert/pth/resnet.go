@@ -16,37 +16,89 @@ import (
 const bnEps = 1e-5
 
 // stateDict turns the unpickled top-level object into name → tensor, taking
-// a training checkpoint's {"state_dict": …} or {"model": …} apart and
-// dropping DataParallel's "module." prefix.
-func stateDict(obj interface{}) (map[string]*tensor, error) {
-	entries, err := dictEntries(obj)
-	if err != nil {
-		return nil, err
-	}
-	hasTensor := false
-	for _, e := range entries {
-		if _, ok := e.value.(*tensor); ok {
-			hasTensor = true
+// a training checkpoint's {"state_dict": …} or {"model": …} apart (at most
+// maxWrap deep) and dropping DataParallel's "module." prefix. It loops rather
+// than recurses, and remembers every dict it opened: a pickle can make a
+// dict that holds itself.
+func stateDict(obj interface{}, maxWrap int) (map[string]*tensor, error) {
+	where := "checkpoint"
+	opened := map[interface{}]bool{}
+	for depth := 0; ; depth++ {
+		entries, err := dictEntries(obj)
+		if err != nil {
+			if depth > 0 {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			return nil, err
 		}
-	}
-	if !hasTensor {
-		for _, wrap := range []string{"state_dict", "model", "model_state_dict", "net"} {
-			for _, e := range entries {
-				if e.key == wrap {
-					sd, err := stateDict(e.value)
-					if err != nil {
-						return nil, fmt.Errorf("checkpoint[%q]: %w", wrap, err)
-					}
-					return sd, nil
-				}
+		if id, ok := identity(obj); ok {
+			opened[id] = true
+		}
+		hasTensor := false
+		for _, e := range entries {
+			if _, ok := e.value.(*tensor); ok {
+				hasTensor = true
 			}
 		}
-		keys := make([]string, 0, len(entries))
-		for _, e := range entries {
-			keys = append(keys, e.key)
+		if hasTensor {
+			sd, err := tensorDict(entries)
+			if err != nil && depth > 0 {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			return sd, err
 		}
-		return nil, fmt.Errorf("no tensors and no state_dict/model entry in a dict with keys %q", keys)
+		inner, key := wrapped(entries)
+		if key == "" {
+			keys := make([]string, 0, len(entries))
+			for _, e := range entries {
+				keys = append(keys, e.key)
+			}
+			if len(keys) > 20 {
+				keys = append(keys[:20], "…")
+			}
+			err := fmt.Errorf("no tensors and no state_dict/model entry in a dict with keys %q", keys)
+			if depth > 0 {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			return nil, err
+		}
+		where += fmt.Sprintf("[%q]", key)
+		if id, ok := identity(inner); ok && opened[id] {
+			return nil, fmt.Errorf("%s is a dict that contains it (a cycle), not a state dict", where)
+		}
+		if depth+1 > maxWrap {
+			return nil, fmt.Errorf("checkpoint wraps its state dict in more than %d dicts (the limit)", maxWrap)
+		}
+		obj = inner
 	}
+}
+
+// wrapped finds the entry under which a training checkpoint keeps its state
+// dict.
+func wrapped(entries []entry) (interface{}, string) {
+	for _, wrap := range []string{"state_dict", "model", "model_state_dict", "net"} {
+		for _, e := range entries {
+			if e.key == wrap {
+				return e.value, wrap
+			}
+		}
+	}
+	return nil, ""
+}
+
+// identity is a dict's pointer, usable as a map key (a value of a
+// non-comparable type would make the map panic).
+func identity(v interface{}) (interface{}, bool) {
+	switch d := v.(type) {
+	case *types.Dict:
+		return d, true
+	case *types.OrderedDict:
+		return d, true
+	}
+	return nil, false
+}
+
+func tensorDict(entries []entry) (map[string]*tensor, error) {
 	sd := make(map[string]*tensor, len(entries))
 	for _, e := range entries {
 		name := strings.TrimPrefix(e.key, "module.")
@@ -55,7 +107,7 @@ func stateDict(obj interface{}) (map[string]*tensor, error) {
 		}
 		t, ok := e.value.(*tensor)
 		if !ok {
-			return nil, fmt.Errorf("state dict entry %q is %T, not a tensor", e.key, e.value)
+			return nil, fmt.Errorf("state dict entry %q is %s, not a tensor", e.key, describe(e.value))
 		}
 		if _, dup := sd[name]; dup {
 			return nil, fmt.Errorf("state dict has %q twice (with and without \"module.\")", name)
@@ -75,7 +127,7 @@ func dictEntries(obj interface{}) ([]entry, error) {
 	add := func(k, v interface{}) error {
 		s, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("dict key %v (%T) is not a string", k, k)
+			return fmt.Errorf("dict key %s is not a string", describe(k))
 		}
 		out = append(out, entry{s, v})
 		return nil
@@ -100,15 +152,19 @@ func dictEntries(obj interface{}) ([]entry, error) {
 	case *opaqueObject:
 		return nil, fmt.Errorf("file holds a pickled %s.%s object, not a state dict (save model.state_dict())", d.class.module, d.class.name)
 	default:
-		return nil, fmt.Errorf("file holds a %T, not a state dict", obj)
+		return nil, fmt.Errorf("file holds %s, not a state dict", describe(obj))
 	}
 	return out, nil
 }
 
 // builder takes tensors out of a state dict by name, so that whatever is
-// left at the end is a key this reader does not understand.
+// left at the end is a key this reader does not understand. A dry builder
+// checks names, shapes and dtypes only and lists the tensors it took, so
+// that their storages can be sized and read before the real pass.
 type builder struct {
-	sd map[string]*tensor
+	sd    map[string]*tensor
+	dry   bool
+	taken []*tensor
 }
 
 func (b *builder) take(name string, shape ...int) ([]float32, []int, error) {
@@ -119,6 +175,13 @@ func (b *builder) take(name string, shape ...int) ([]float32, []int, error) {
 	delete(b.sd, name)
 	if shape != nil && !equalShape(t.shape, shape) {
 		return nil, nil, fmt.Errorf("%q has shape %v, want %v", name, t.shape, shape)
+	}
+	if b.dry {
+		if err := t.check(); err != nil {
+			return nil, nil, fmt.Errorf("%q: %w", name, err)
+		}
+		b.taken = append(b.taken, t)
+		return nil, t.shape, nil
 	}
 	v, err := t.float32s()
 	if err != nil {
@@ -169,8 +232,8 @@ func (b *builder) conv(name, bn string, in, k, stride int) (*net.Conv, error) {
 }
 
 // resnet maps a torchvision ResNet state dict onto a net.Network.
-func resnet(sd map[string]*tensor) (*net.Network, error) {
-	b := &builder{sd: sd}
+func (b *builder) resnet() (*net.Network, error) {
+	sd := b.sd
 	n := &net.Network{Stride: modelfile.StrideOn3x3, Pre: modelfile.TorchvisionPreprocess}
 	var err error
 	if n.Stem, err = b.conv("conv1", "bn1", 3, 7, 2); err != nil {
@@ -212,6 +275,9 @@ func resnet(sd map[string]*tensor) (*net.Network, error) {
 			left = append(left, k)
 		}
 		sort.Strings(left)
+		if len(left) > 20 {
+			left = append(left[:20], fmt.Sprintf("… %d more", len(left)-20))
+		}
 		return nil, fmt.Errorf("keys a torchvision ResNet does not have: %q", left)
 	}
 	depth, err := n.Depth()

@@ -10,9 +10,11 @@ import (
 // executing them and returns its length. It exists because the unpickler
 // allocates whatever length an opcode claims (a BINBYTES of 4 GB, a FRAME of
 // 2^63) before finding the input too short: checked here first, every claimed
-// length fits in the bytes that are really there.
-func scanPickle(b []byte) (int, error) {
-	p := 0
+// length fits in the bytes that are really there. It also bounds what the
+// unpickler would build: the number of opcodes (each allocates) and of MARKs
+// open at once (each copies the stack aside).
+func scanPickle(b []byte, lim limits) (int, error) {
+	p, ops, marks := 0, 0, 0
 	need := func(n uint64) error {
 		if n > uint64(len(b)-p) {
 			return fmt.Errorf("pickle truncated or corrupt at byte %d (needs %d more bytes, %d left)", p, n, len(b)-p)
@@ -51,6 +53,20 @@ func scanPickle(b []byte) (int, error) {
 	for p < len(b) {
 		op := b[p]
 		p++
+		if ops++; ops > lim.pickleOps {
+			return 0, fmt.Errorf("pickle has more than %d opcodes (the limit; a ResNet-152 state dict needs 32 000)", lim.pickleOps)
+		}
+		switch op {
+		case '(': // MARK
+			if marks++; marks > lim.markDepth {
+				return 0, fmt.Errorf("pickle nests more than %d MARKs at byte %d (the limit)", lim.markDepth, p-1)
+			}
+		case 't', 'l', 'd', 'u', 'e', '1', 'o', 'i', 0x90, 0x91: // pop a MARK
+			if marks == 0 {
+				return 0, fmt.Errorf("pickle opcode 0x%02x at byte %d has no MARK to pop", op, p-1)
+			}
+			marks--
+		}
 		var err error
 		switch op {
 		case '.': // STOP
