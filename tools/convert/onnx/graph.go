@@ -189,13 +189,16 @@ func decode(t *pb.TensorProto) ([]float32, []int, error) {
 	}
 	raw := t.GetRawData()
 	le := binary.LittleEndian
-	out := make([]float32, n)
+	// The dims are only a claim: each case checks that the data is there
+	// before it allocates n floats.
+	var out []float32
 	switch pb.TensorProto_DataType(t.GetDataType()) {
 	case pb.TensorProto_FLOAT:
 		if raw != nil {
 			if len(raw) != 4*n {
 				return nil, nil, fmt.Errorf("%d bytes for %d float32s", len(raw), n)
 			}
+			out = make([]float32, n)
 			for i := range out {
 				out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
 			}
@@ -204,12 +207,13 @@ func decode(t *pb.TensorProto) ([]float32, []int, error) {
 		if len(t.GetFloatData()) != n {
 			return nil, nil, fmt.Errorf("%d float_data for %d elements", len(t.GetFloatData()), n)
 		}
-		copy(out, t.GetFloatData())
+		out = append(out, t.GetFloatData()...)
 	case pb.TensorProto_DOUBLE:
 		if raw != nil {
 			if len(raw) != 8*n {
 				return nil, nil, fmt.Errorf("%d bytes for %d float64s", len(raw), n)
 			}
+			out = make([]float32, n)
 			for i := range out {
 				out[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
 			}
@@ -218,6 +222,7 @@ func decode(t *pb.TensorProto) ([]float32, []int, error) {
 		if len(t.GetDoubleData()) != n {
 			return nil, nil, fmt.Errorf("%d double_data for %d elements", len(t.GetDoubleData()), n)
 		}
+		out = make([]float32, n)
 		for i, v := range t.GetDoubleData() {
 			out[i] = float32(v)
 		}

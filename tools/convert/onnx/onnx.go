@@ -21,6 +21,7 @@ package onnx
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"google.golang.org/protobuf/proto"
@@ -29,9 +30,10 @@ import (
 	pb "github.com/inbrowser-ai/resnet/tools/convert/onnx/onnxpb"
 )
 
-// Read loads the ONNX model at path.
+// Read loads the ONNX model at path: a regular file, whose size is checked
+// before it is read.
 func Read(path string) (*net.Network, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +54,12 @@ func ReadBytes(b []byte) (n *net.Network, err error) {
 		}
 	}()
 	var m pb.ModelProto
+	if len(b) > maxFileBytes {
+		return nil, fmt.Errorf("onnx: %d bytes, over the limit of %d MiB", len(b), maxFileBytes>>20)
+	}
+	if err := checkWire(b, m.ProtoReflect().Descriptor(), defaultWireLimits()); err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
 	if err := proto.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("onnx: not an ONNX model: %w", err)
 	}
@@ -95,4 +103,27 @@ func imageInput(gp *pb.GraphProto, g *graph) (string, error) {
 		return "", fmt.Errorf("graph has %d non-weight inputs %q, want one image input", len(in), in)
 	}
 	return in[0], nil
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > maxFileBytes {
+		return nil, fmt.Errorf("%s: %d bytes, over the limit of %d MiB for an ONNX file", path, fi.Size(), maxFileBytes>>20)
+	}
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
 }
