@@ -60,6 +60,12 @@ func parseLabelsText(b []byte) ([]string, error) {
 // readBounded reads a regular file of at most max bytes, checking its size
 // before reading and reading no further than max whatever it claims.
 func readBounded(file string, max int64) ([]byte, error) {
+	// Stat before opening: opening a named pipe waits for a writer.
+	if fi, err := os.Stat(file); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err

@@ -86,6 +86,12 @@ func isSafetensors(b []byte) bool {
 // Only regular files are read: a device or a pipe named as -in would be
 // read without end.
 func read(path string) (string, *net.Network, error) {
+	// Stat before opening: opening a named pipe waits for a writer.
+	if fi, err := os.Stat(path); err != nil {
+		return "", nil, err
+	} else if !fi.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", nil, err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/inbrowser-ai/resnet/engine"
@@ -59,8 +60,16 @@ func TestUnsupportedSources(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
-	// Devices, pipes and directories would be read without end, or not at all.
-	for _, p := range []string{"/dev/zero", dir} {
+	// Devices, pipes and directories would be read without end, or not at
+	// all (opening a pipe waits for a writer).
+	fifo := filepath.Join(dir, "fifo.pth")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readLabelsText(fifo); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Errorf("labels from a pipe: %v", err)
+	}
+	for _, p := range []string{"/dev/zero", dir, fifo} {
 		if _, _, err := read(p); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 			t.Errorf("%s: error %v", p, err)
 		}

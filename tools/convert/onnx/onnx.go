@@ -106,6 +106,12 @@ func imageInput(gp *pb.GraphProto, g *graph) (string, error) {
 }
 
 func readFile(path string) ([]byte, error) {
+	// Stat before opening: opening a named pipe waits for a writer.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

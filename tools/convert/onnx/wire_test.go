@@ -2,8 +2,10 @@ package onnx
 
 import (
 	"os"
+	"path/filepath"
 	"runtime/metrics"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -149,4 +151,18 @@ func FuzzCheckWire(f *testing.F) {
 			t.Fatalf("%d bytes: estimate %d, Unmarshal allocated %d", len(b), c.bytes, alloc)
 		}
 	})
+}
+
+// TestReadRegularFilesOnly: a pipe would block the open, a device be read
+// without end.
+func TestReadRegularFilesOnly(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "x.onnx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", t.TempDir()} {
+		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
 }

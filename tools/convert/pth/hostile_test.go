@@ -9,9 +9,11 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime/metrics"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -321,5 +323,19 @@ func TestPickleOpsLimit(t *testing.T) {
 	b := torchZip(t, []byte("\x80\x02"+strings.Repeat("}", n-1)+"."), nil)
 	if _, err := ReadBytes(b); err == nil || !strings.Contains(err.Error(), "pickle has more than 262144 opcodes") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestReadRegularFilesOnly: a pipe would block the open, a device be read
+// without end.
+func TestReadRegularFilesOnly(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "x.pth")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", t.TempDir()} {
+		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
 	}
 }

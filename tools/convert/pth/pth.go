@@ -25,6 +25,12 @@ import (
 // Read loads the state dict at path. A zip checkpoint is read where it lies:
 // only its pickle and the storages the network needs come into memory.
 func Read(path string) (*net.Network, error) {
+	// Stat before opening: opening a named pipe waits for a writer.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

