@@ -56,7 +56,10 @@ FUZZ_TARGETS := \
 	./engine/preprocess:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
 	./tools/convert/onnx:FuzzReadBytes \
-	./tools/convert/tfjs:FuzzModelJSON
+	./tools/convert/onnx:FuzzCheckWire \
+	./tools/convert/tfjs:FuzzModelJSON \
+	./tools/convert:FuzzSniff \
+	./tools/convert:FuzzLabelsText
 
 test-fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime/metrics"
@@ -337,5 +338,37 @@ func TestReadRegularFilesOnly(t *testing.T) {
 		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("%s: %v", p, err)
 		}
+	}
+}
+
+// TestBombUnderMemoryLimit reads the bug report's bomb in a child process
+// whose address space is limited to 1 GiB (ulimit -v): the old reader
+// needed 7.1 GB and would die there; this one must refuse it, naming the
+// limit. The child is this test binary, run again.
+func TestBombUnderMemoryLimit(t *testing.T) {
+	if file := os.Getenv("PTH_TEST_CHILD_READ"); file != "" {
+		_, err := Read(file)
+		fmt.Printf("child: %v\n", err)
+		return
+	}
+	n := 1 << 26
+	stream := zeros(t, int64(8*n))
+	storages := map[string]any{}
+	for i := range bombNames {
+		storages[fmt.Sprint(i)] = stream
+	}
+	bomb := filepath.Join(t.TempDir(), "bomb.pth")
+	if err := os.WriteFile(bomb, torchZip(t, bombPickle(bombNames, "DoubleStorage", n, [2]int{8192, 8192}), storages), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `ulimit -v 1048576 && exec "$0" -test.run '^TestBombUnderMemoryLimit$' -test.v`, os.Args[0])
+	cmd.Env = append(os.Environ(), "PTH_TEST_CHILD_READ="+bomb, "GOMAXPROCS=2")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	want := "child: " + bomb + `: pth: storage "0" declares 67108864 float64 elements (536870912 bytes), over the limit of 256 MiB for one storage`
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("child said:\n%s\nwant %q", out, want)
 	}
 }

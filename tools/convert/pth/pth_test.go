@@ -245,7 +245,12 @@ func TestCorruptFiles(t *testing.T) {
 }
 
 func FuzzReadBytes(f *testing.F) {
-	for _, p := range []string{"testdata/views.pth", "testdata/wrapped.pth", "testdata/legacy.pth", "testdata/module.pth"} {
+	// The hostile checkpoints that inflate to little: cycles and nesting.
+	hostile := []string{"cycle.pth", "cycle2.pth", "nested.pth", "deep_tuple.pth"}
+	for i, h := range hostile {
+		hostile[i] = "../../../testdata/hostile/" + h
+	}
+	for _, p := range append([]string{"testdata/views.pth", "testdata/wrapped.pth", "testdata/legacy.pth", "testdata/module.pth"}, hostile...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
