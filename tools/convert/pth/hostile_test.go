@@ -372,3 +372,36 @@ func TestBombUnderMemoryLimit(t *testing.T) {
 		t.Fatalf("child said:\n%s\nwant %q", out, want)
 	}
 }
+
+// TestZipDirectoryLimit: archive/zip parses a directory whole before
+// anything can be checked, at 2.5 bytes of memory per byte. A directory of
+// 11 MB (60 000 entries with long names, plain end record) or 9 MB (200 000
+// entries: zip64 end records) is refused from the end records first.
+func TestZipDirectoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		entries int
+		name    string
+	}{
+		{60_000, strings.Repeat("n", 140) + "%07d"},
+		{200_000, "x/%07d"},
+	} {
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		w, _ := z.Create("archive/data.pkl")
+		w.Write([]byte("\x80\x02}."))
+		for i := 0; i < tc.entries; i++ {
+			z.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf(tc.name, i), Method: zip.Store})
+		}
+		z.Close()
+		b := buf.Bytes()
+		var err error
+		alloc := allocated(func() { _, err = ReadBytes(b) })
+		want := "over the limit of 8 MiB (a ResNet-152 checkpoint's take about 90 kB)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%d entries: error %v, want %q", tc.entries, err, want)
+		}
+		if alloc > 1<<20 {
+			t.Errorf("%d entries: refusing them allocated %d bytes", tc.entries, alloc)
+		}
+	}
+}

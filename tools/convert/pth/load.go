@@ -192,6 +192,9 @@ type checkpoint struct {
 // load unpickles a torch.save file of size bytes read through r, in the
 // zip format (torch ≥ 1.6) or the legacy one.
 func load(r io.ReaderAt, size int64, lim limits) (*checkpoint, error) {
+	if err := checkZipDirectory(r, size); err != nil {
+		return nil, err
+	}
 	zr, err := zip.NewReader(r, size)
 	if err == nil {
 		return loadZip(zr, lim)
