@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Rebuild testdata/hostile: checkpoints made to break a converter. Each must
-be refused with a message naming the limit it hits, never a crash or an
-allocation the machine cannot afford. Plain pickle and zipfile, no PyTorch.
+be refused with a clear message (naming the limit it hits, where it hits
+one), never a crash, a hang or an allocation the machine cannot afford.
+Plain pickle and zipfile, no PyTorch; the output is the same on every run.
 Run: /usr/bin/python3 testdata/hostile/make_hostile.py [--bomb]
 
   cycle.pth       240 bytes: torch.save's zip layout whose pickle is a dict
