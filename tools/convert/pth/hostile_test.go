@@ -341,14 +341,18 @@ func TestReadRegularFilesOnly(t *testing.T) {
 	}
 }
 
-// TestBombUnderMemoryLimit reads the bug report's bomb in a child process
-// whose address space is limited to 1 GiB (ulimit -v): the old reader
-// needed 7.1 GB and would die there; this one must refuse it, naming the
-// limit. The child is this test binary, run again.
+// TestBombUnderMemoryLimit reads the bug report's bomb and the hostile
+// files in a child process whose address space is limited to 1 GiB
+// (ulimit -v): the old reader needed 7.1 GB for the bomb and died there
+// ("fatal error: out of memory"), and 1 GB of stack for the cycle; this one
+// must refuse each, naming the limit. The child is this test binary, run
+// again.
 func TestBombUnderMemoryLimit(t *testing.T) {
-	if file := os.Getenv("PTH_TEST_CHILD_READ"); file != "" {
-		_, err := Read(file)
-		fmt.Printf("child: %v\n", err)
+	if files := os.Getenv("PTH_TEST_CHILD_READ"); files != "" {
+		for _, f := range filepath.SplitList(files) {
+			_, err := Read(f)
+			fmt.Printf("child: %v\n", err)
+		}
 		return
 	}
 	n := 1 << 26
@@ -362,14 +366,25 @@ func TestBombUnderMemoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("/bin/sh", "-c", `ulimit -v 1048576 && exec "$0" -test.run '^TestBombUnderMemoryLimit$' -test.v`, os.Args[0])
-	cmd.Env = append(os.Environ(), "PTH_TEST_CHILD_READ="+bomb, "GOMAXPROCS=2")
+	files := []string{bomb}
+	for _, f := range []string{"cycle.pth", "deep.pth", "deep_mark.pth", "nested.pth"} {
+		files = append(files, hostile+f)
+	}
+	cmd.Env = append(os.Environ(), "PTH_TEST_CHILD_READ="+strings.Join(files, string(filepath.ListSeparator)), "GOMAXPROCS=2")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	want := "child: " + bomb + `: pth: storage "0" declares 67108864 float64 elements (536870912 bytes), over the limit of 256 MiB for one storage`
-	if !strings.Contains(string(out), want) {
-		t.Fatalf("child said:\n%s\nwant %q", out, want)
+	for _, want := range []string{
+		"child: " + bomb + `: pth: storage "0" declares 67108864 float64 elements (536870912 bytes), over the limit of 256 MiB for one storage`,
+		"cycle.pth: pth: checkpoint[\"state_dict\"] is a dict that contains it (a cycle)",
+		"deep.pth: pth: data.pkl: pickle has more than 262144 opcodes (the limit",
+		"deep_mark.pth: pth: data.pkl: pickle nests more than 256 MARKs",
+		"nested.pth: pth: checkpoint wraps its state dict in more than 8 dicts (the limit)",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child said:\n%s\nwant %q", out, want)
+		}
 	}
 }
 
