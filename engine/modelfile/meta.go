@@ -136,10 +136,8 @@ func (m *Meta) validate() error {
 	default:
 		return fmt.Errorf("unknown channel order %q", m.Pre.ChannelOrder)
 	}
-	for _, s := range m.Pre.Std {
-		if !(s > 0) {
-			return fmt.Errorf("preprocess std %v must be positive", m.Pre.Std)
-		}
+	if err := m.Pre.checkValues(); err != nil {
+		return err
 	}
 	if m.Pre.Crop < 16 || m.Pre.Crop > 1024 || m.Pre.Resize < m.Pre.Crop || m.Pre.Resize > 4096 {
 		return fmt.Errorf("preprocess resize %d / crop %d out of range", m.Pre.Resize, m.Pre.Crop)
@@ -153,12 +151,7 @@ func (m *Meta) validate() error {
 	if len(m.Labels) != m.Classes {
 		return fmt.Errorf("%d labels for %d classes", len(m.Labels), m.Classes)
 	}
-	for i, n := range m.Stages {
-		if n < 1 || n > 64 {
-			return fmt.Errorf("stage %d has %d blocks", i+1, n)
-		}
-	}
-	return nil
+	return m.checkArchitecture()
 }
 
 // decodeMeta parses the JSON section strictly: an unknown field means a
