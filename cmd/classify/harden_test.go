@@ -265,7 +265,7 @@ func TestImplausibleModels(t *testing.T) {
 		nanScale: "layer3.1.conv1.scale[2]",
 		patchJSON(t, model, filepath.Join(dir, "mean.rnm"), `"mean":\[[^\]]*\]`, `"mean":[3e38,1,1]`): "mean",
 		patchJSON(t, model, filepath.Join(dir, "std.rnm"), `"std":\[[^\]]*\]`, `"std":[1e-38,1,1]`):   "std",
-		patchJSON(t, model, filepath.Join(dir, "depth.rnm"), `"depth":18`, `"depth":50`):             "depth 50",
+		patchJSON(t, model, filepath.Join(dir, "depth.rnm"), `"depth":18`, `"depth":50`):              "depth 50",
 	} {
 		_, stderr, status := command(t, nil, "-model", file, photo("coffee.jpg"))
 		if status != 1 || !strings.Contains(stderr, want) || !strings.Contains(stderr, filepath.Base(file)) {
