@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +157,26 @@ func TestTimeouts(t *testing.T) {
 	if err != nil || n != int64(len(big)) {
 		t.Errorf("a reading client got %d of %d bytes: %v", n, len(big), err)
 	}
+}
+
+// FuzzPath: whatever the path, the server answers with a status a static
+// site has — never a 500 for a name that cannot exist, never a panic.
+func FuzzPath(f *testing.F) {
+	s, _ := fixture(f)
+	for _, p := range []string{"/", "/app.js", "/%00", "/models/tiny.rnm", "/samples/../outside.txt", "/" + strings.Repeat("a", 300)} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		req, err := http.NewRequest("GET", "http://x"+p, nil)
+		if err != nil || req.URL.Path == "" || req.URL.Path[0] != '/' {
+			return // not a request a client can send
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200, 304, 404:
+		default:
+			t.Fatalf("%q: status %d", p, rec.Code)
+		}
+	})
 }
