@@ -58,32 +58,45 @@ func open(path string) (io.ReadCloser, int64, error) {
 
 // readBounded reads all of r, of the given size (-1: unknown), refusing
 // more than limit bytes without reading them; check, if not nil, sees the
-// first sniffBytes and may refuse the rest unread.
+// first sniffBytes and may refuse the rest unread. A known size is read
+// into one allocation; a stream into chunks that are joined at the end, so
+// that refusing an endless one costs the limit, not the doublings of a
+// growing buffer (three times the limit, and minutes of page faults).
 func readBounded(r io.Reader, size, limit int64, what string, check func([]byte) error) ([]byte, error) {
 	if size > limit {
 		return nil, fmt.Errorf("%s of %d bytes is more than the %d MiB limit", what, size, limit>>20)
 	}
-	var buf bytes.Buffer
+	chunk := int64(sniffBytes)
 	if size >= 0 {
-		buf.Grow(int(size) + 1)
+		chunk = size + 1 // one read to the end, and one byte to see it grew
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, sniffBytes)); err != nil {
-		return nil, err
-	}
-	if check != nil && buf.Len() > 0 {
-		if err := check(buf.Bytes()); err != nil {
+	var chunks [][]byte
+	var total int64
+	for total <= limit {
+		buf := make([]byte, min(chunk, limit+1-total))
+		n, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:n])
+		total += int64(n)
+		if len(chunks) == 1 && check != nil && n > 0 {
+			if err := check(buf[:n]); err != nil {
+				return nil, err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
+		chunk = min(2*chunk, 16<<20)
 	}
-	if buf.Len() == sniffBytes {
-		if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-sniffBytes)); err != nil {
-			return nil, err
-		}
-	}
-	if int64(buf.Len()) > limit {
+	if total > limit {
 		return nil, fmt.Errorf("%s is more than the %d MiB limit", what, limit>>20)
 	}
-	return buf.Bytes(), nil
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	return bytes.Join(chunks, nil), nil
 }
 
 // readImage reads an image file (or standard input), bounded; a stream

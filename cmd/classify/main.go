@@ -57,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logits := fs.String("logits", "", "with -tensor: where to write N×classes float32 logits")
 	size := fs.String("size", "", "with -tensor: HxW of each image (default: the model's crop)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE...\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
+		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE... (IMAGE - is standard input)\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
