@@ -89,12 +89,12 @@ func checkLogits(logits []float32) error {
 // left of the budget after the file and the model's own crop.
 func (m *Model) checkInputSize(h, w int) error {
 	if h < resnet.MinSide || w < resnet.MinSide || h > resnet.MaxSide || w > resnet.MaxSide {
-		return fmt.Errorf("engine: input %d×%d outside %d…%d pixels a side", h, w, resnet.MinSide, resnet.MaxSide)
+		return fmt.Errorf("engine: input %d×%d outside %d…%d pixels a side", w, h, resnet.MinSide, resnet.MaxSide)
 	}
 	meta := m.net.Meta
 	need := int64(m.size) + Need(meta) + resnet.Footprint(meta, h, w) + int64(h)*int64(w)*3*4
 	if need > m.budget {
-		return fmt.Errorf("engine: a %d×%d input %w: %d MiB, the budget is %d MiB", h, w, ErrBudget, need>>20, m.budget>>20)
+		return fmt.Errorf("engine: a %d×%d input %w: %d MiB, the budget is %d MiB", w, h, ErrBudget, need>>20, m.budget>>20)
 	}
 	return nil
 }

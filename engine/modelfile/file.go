@@ -98,7 +98,7 @@ func decodeHeader(b []byte) (header, error) {
 // allocates for the whole file from its head alone (ReadHead) cannot be
 // made to allocate without limit. It is four times the largest model this
 // project makes (ResNet-152 in f32, 241 MB); hosts set tighter budgets of
-// their own (engine.Budget).
+// their own (engine.FileBudget, engine.LoadWithin).
 const MaxFileLen = 1 << 30
 
 // Head is the start of a model file — its header and JSON section — read
