@@ -54,6 +54,7 @@ test-go: weights
 FUZZ_TARGETS := \
 	./engine/modelfile:FuzzParse \
 	./engine/modelfile:FuzzReadFrom \
+	./engine/modelfile:FuzzCheckLists \
 	./engine:FuzzLoad \
 	./cmd/classify:FuzzDisplay \
 	./cmd/serve:FuzzPath \

@@ -157,6 +157,9 @@ func (m *Meta) validate() error {
 // decodeMeta parses the JSON section strictly: an unknown field means a
 // writer newer than this reader, and is refused rather than ignored.
 func decodeMeta(b []byte) (*Meta, error) {
+	if err := checkLists(b); err != nil {
+		return nil, err
+	}
 	var m Meta
 	dec := json.NewDecoder(bytesReader(b))
 	dec.DisallowUnknownFields()
