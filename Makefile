@@ -53,6 +53,11 @@ test-go: weights
 # Each fuzz target briefly, from its seed corpus onwards.
 FUZZ_TARGETS := \
 	./engine/modelfile:FuzzParse \
+	./engine/modelfile:FuzzReadFrom \
+	./engine/modelfile:FuzzCheckLists \
+	./engine:FuzzLoad \
+	./cmd/classify:FuzzDisplay \
+	./cmd/serve:FuzzPath \
 	./engine/preprocess:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
 	./tools/convert/onnx:FuzzReadBytes \

@@ -68,27 +68,33 @@ type Model struct {
 	size      int
 	input     []float32 // Crop×Crop×3, reused
 	probs     []float64
+	budget    int64 // bytes the host allows (FileBudget, LoadWithin)
 }
 
 // Load parses a model file held in b (which must stay unmodified while the
-// Model is in use: int8 weights are used in place).
+// Model is in use: int8 weights are used in place), within the budget its
+// size grants (FileBudget).
 func Load(b []byte, check modelfile.Checksum) (*Model, error) {
-	f, err := modelfile.Parse(b, check)
-	if err != nil {
-		return nil, err
-	}
-	return LoadFile(f)
+	return LoadWithin(b, check, FileBudget(int64(len(b))))
 }
 
 // LoadFile is Load for a model file parsed already (the browser parses the
 // JSON section while the weights download: modelfile.ReadHead, ParseHead).
 func LoadFile(f *modelfile.File) (*Model, error) {
+	return LoadFileWithin(f, FileBudget(int64(f.Size())))
+}
+
+// LoadFileWithin is LoadFile with an explicit memory budget.
+func LoadFileWithin(f *modelfile.File, budget int64) (*Model, error) {
+	if err := checkBudget(f.Meta, int64(f.Size()), budget); err != nil {
+		return nil, err
+	}
 	n, err := resnet.New(f)
 	if err != nil {
 		return nil, err
 	}
 	crop := f.Meta.Pre.Crop
-	return &Model{net: n, maxPixels: preprocess.MaxPixels, size: f.Size(), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes)}, nil
+	return &Model{net: n, maxPixels: preprocess.MaxPixels, size: f.Size(), input: make([]float32, crop*crop*3), probs: make([]float64, f.Meta.Classes), budget: budget}, nil
 }
 
 // SetMaxPixels bounds width×height of the images ClassifyImage decodes
@@ -160,6 +166,9 @@ func (m *Model) classify(img *image.RGBA, k int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLogits(logits); err != nil {
+		return nil, err
+	}
 	t2 := time.Now()
 	return &Result{
 		Top:  m.topK(logits, k),
@@ -175,6 +184,9 @@ func (m *Model) classify(img *image.RGBA, k int) (*Result, error) {
 // Logits runs the network on n already-preprocessed images in NCHW float32
 // layout (n×3×h×w) and returns n×classes logits before softmax.
 func (m *Model) Logits(input []float32, n, h, w int) ([]float32, error) {
+	if err := m.checkInputSize(h, w); err != nil {
+		return nil, err
+	}
 	if n < 1 || len(input) != n*3*h*w {
 		return nil, fmt.Errorf("engine: %d values is not %d×3×%d×%d", len(input), n, h, w)
 	}
@@ -191,6 +203,9 @@ func (m *Model) Logits(input []float32, n, h, w int) ([]float32, error) {
 		logits, err := m.net.Forward(hwc, h, w)
 		if err != nil {
 			return nil, err
+		}
+		if err := checkLogits(logits); err != nil {
+			return nil, fmt.Errorf("image %d of %d: %w", i+1, n, err)
 		}
 		out = append(out, logits...)
 	}

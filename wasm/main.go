@@ -46,6 +46,20 @@ type state struct {
 	next    *expected
 }
 
+// pageBudget is the memory one model may take in the page's Go instance:
+// its file, its Winograd weights, run state and preprocessing
+// (engine.Need). Go's WebAssembly heap lives in one 32-bit linear memory,
+// 4 GiB at most, which never shrinks and which a failed allocation ends
+// for good. The worker must hold the model in use while it loads another
+// (a refused model leaves the previous one working), plus an image being
+// decoded (up to 50 megapixels, about 225 MB), and Go's collector lets
+// the heap grow to about twice what is live: (2 × 512 MiB + 225 MB) × 2 ≈
+// 2.5 GiB stays under the ceiling, with room for the JavaScript side's
+// copy of the file. The largest model this project makes fits: ResNet-152
+// in f32 is 241 MB of file and 26 MiB of run state, in int8 60 MB and
+// 122 MiB with its Winograd weights.
+const pageBudget = 512 << 20
+
 // expected is a model file's decoded head and a buffer of the whole file's
 // size, ready before its weights have arrived.
 type expected struct {
@@ -149,6 +163,9 @@ func (s *state) expect(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, &codedError{"model", err}
 	}
+	if err := engine.CheckHead(head, pageBudget); err != nil {
+		return nil, &codedError{"model", err}
+	}
 	s.next = &expected{head: head, buf: make([]byte, head.Len)}
 	return map[string]any{"bytes": head.Len}, nil
 }
@@ -157,7 +174,9 @@ func (s *state) expect(args []js.Value) (any, error) {
 // hold, keeps it aside until commit: the worker hands Go the bytes while the
 // page is still checking their SHA-256, so that the two overlap. Parsing
 // unverified bytes is safe (Parse bounds every tensor, and is fuzzed);
-// using them is not, hence the hold.
+// using them is not, hence the hold. A file that is refused — malformed,
+// implausible, or over pageBudget — changes nothing: the model in use stays
+// in use, and nothing was allocated for it beyond its bytes.
 func (s *state) load(args []js.Value) (any, error) {
 	// The model must stay unmodified while in use (int8 weights are read in
 	// place), so it gets its own allocation, never the scratch buffer: the
@@ -168,6 +187,11 @@ func (s *state) load(args []js.Value) (any, error) {
 		dst, head = s.next.buf[:0], s.next.head
 		s.next = nil
 	}
+	if len(args) > 0 && isUint8Array(args[0]) {
+		if n := args[0].Get("byteLength").Int(); n > pageBudget {
+			return nil, &codedError{"model", fmt.Errorf("model file of %d MiB: %w: the budget is %d MiB", n>>20, engine.ErrBudget, pageBudget>>20)}
+		}
+	}
 	b, err := bytesArg(args, 0, dst)
 	if err != nil {
 		return nil, err
@@ -177,7 +201,7 @@ func (s *state) load(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, &codedError{"model", err}
 	}
-	m, err := engine.LoadFile(f)
+	m, err := engine.LoadFileWithin(f, pageBudget)
 	if err != nil {
 		return nil, &codedError{"model", err}
 	}
@@ -255,11 +279,15 @@ func (s *state) probe(args []js.Value) (any, error) {
 	return map[string]any{"format": format, "width": cfg.Width, "height": cfg.Height}, nil
 }
 
-// imageError tags a decode error: "format" tells the worker to try the
-// browser's decoder instead (AVIF, HEIC on Safari…).
+// imageError tags a classification error: "format" tells the worker to
+// try the browser's decoder instead (AVIF, HEIC on Safari…); "model" says
+// the model, not the image, is at fault (its output overflowed).
 func imageError(err error) error {
 	if errors.Is(err, preprocess.ErrFormat) || errors.Is(err, image.ErrFormat) {
 		return &codedError{"format", err}
+	}
+	if errors.Is(err, engine.ErrNonFinite) {
+		return &codedError{"model", err}
 	}
 	return &codedError{"image", err}
 }
@@ -316,6 +344,9 @@ func (s *state) classifyRGBA(args []js.Value) (any, error) {
 	}
 	res, err := s.model.ClassifyRGBA(pix, w, h, stride, k)
 	if err != nil {
+		if errors.Is(err, engine.ErrNonFinite) {
+			return nil, &codedError{"model", err}
+		}
 		return nil, &codedError{"image", err}
 	}
 	return resultValue(res), nil

@@ -4,10 +4,13 @@
 //	classify [-model FILE] [-k 5] [-json] IMAGE...
 //	classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]
 //
-// In the first form it prints one result per image; with -json one object
-// per line, {"file","model","top":[{"index","label","prob"}],"ms":{…}} or
-// {"file","error"} for an image it cannot read — the others are still
-// classified, and the exit status is 1. In the second form IN holds N
+// In the first form it prints one result per image (IMAGE "-" is standard
+// input); with -json one object per line,
+// {"file","model","top":[{"index","label","prob"}],"ms":{…}} or
+// {"file","error"} for an image it cannot read or classify — the others
+// are still classified, and the exit status is 1. Text output escapes
+// control characters in file names, labels and messages. Every input is
+// size-checked before it is read (input.go). In the second form IN holds N
 // preprocessed images, N×3×H×W float32 little-endian (H×W defaults to the
 // model's crop), and OUT receives N×classes float32 logits before softmax.
 package main
@@ -18,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -38,7 +42,7 @@ func main() {
 	case errors.Is(err, errSomeFailed):
 		os.Exit(1)
 	default:
-		fmt.Fprintln(os.Stderr, "classify:", err)
+		fmt.Fprintln(os.Stderr, "classify:", display(err.Error()))
 		os.Exit(1)
 	}
 }
@@ -53,19 +57,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logits := fs.String("logits", "", "with -tensor: where to write N×classes float32 logits")
 	size := fs.String("size", "", "with -tensor: HxW of each image (default: the model's crop)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE...\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
+		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE... (IMAGE - is standard input)\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(*modelPath)
+	b, err := readModel(*modelPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && *modelPath == DefaultModel {
 			return fmt.Errorf("%s not found: run `make weights` first, or pass -model FILE", DefaultModel)
 		}
 		return err
 	}
+	// Within the budget the file's size grants (engine.FileBudget).
 	m, err := engine.Load(b, modelfile.Verify)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *modelPath, err)
@@ -90,7 +95,7 @@ func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout i
 	enc := json.NewEncoder(stdout)
 	failed := false
 	for _, file := range files {
-		data, err := os.ReadFile(file)
+		data, err := readImage(file)
 		var r *engine.Result
 		if err == nil {
 			r, err = m.ClassifyImage(data, k)
@@ -99,17 +104,21 @@ func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout i
 		rep := m.Report(file, r, err)
 		if asJSON {
 			if err := enc.Encode(rep); err != nil {
-				return err
+				// Not this file's answer after all: say so, and go on.
+				failed = true
+				if err := enc.Encode(engine.Report{File: file, Error: "cannot encode the result: " + err.Error()}); err != nil {
+					return err
+				}
 			}
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: error: %v\n", file, err)
+			fmt.Fprintf(stdout, "%s: error: %s\n", display(file), display(err.Error()))
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: (%.0f ms)\n", file, r.MS["total"])
+		fmt.Fprintf(stdout, "%s: (%.0f ms)\n", display(file), r.MS["total"])
 		for _, p := range r.Top {
-			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*p.Prob, p.Index, p.Label)
+			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*p.Prob, p.Index, display(p.Label))
 		}
 	}
 	if failed {
@@ -125,17 +134,29 @@ func runTensor(m *engine.Model, in, out, size string) error {
 			return fmt.Errorf("-size %q: want HxW, e.g. 224x224", size)
 		}
 	}
-	x, err := tensorfile.Read(in)
+	if h < 1 || w < 1 || h > 1<<16 || w > 1<<16 {
+		return fmt.Errorf("-size %dx%d out of range", h, w)
+	}
+	b, err := readTensor(in)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	x, err := tensorfile.Decode(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
 	}
 	per := 3 * h * w
-	if h < 1 || w < 1 || len(x) == 0 || len(x)%per != 0 {
+	if len(x) == 0 || len(x)%per != 0 {
 		return fmt.Errorf("%s: %d values is not a whole number of 3×%d×%d images", in, len(x), h, w)
+	}
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%s: value %d (image %d) is %v", in, i, i/per+1, v)
+		}
 	}
 	y, err := m.Logits(x, len(x)/per, h, w)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", in, err)
 	}
 	return tensorfile.Write(out, y)
 }

@@ -156,6 +156,7 @@ func (e *entry) brotli() []byte {
 }
 
 func (e *entry) serve(w http.ResponseWriter, r *http.Request) {
+	extendWriteDeadline(w, r, e.size)
 	h := w.Header()
 	if ct, ok := contentTypes[e.ext]; ok {
 		h.Set("Content-Type", ct)

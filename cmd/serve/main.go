@@ -55,7 +55,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h, defaultTimeouts)
 	// Compress the big files now rather than on the first visitor's request.
 	go site.warm()
 	fmt.Printf("serving the demo at http://%s/ (Ctrl-C to stop)\n", ln.Addr())
@@ -77,6 +77,58 @@ func run() error {
 	return nil
 }
 
+// timeouts bound how long a connection may hold the server's resources:
+// a client that sends its request slowly (ReadHeader, Read), keeps an idle
+// connection open (Idle), or stops reading a response (Write, plus the
+// time a large file takes at MinRate — entry.serve extends the deadline).
+type timeouts struct {
+	ReadHeader, Read, Idle, Write time.Duration
+	MinRate                       int64 // bytes per second a client must at least read
+}
+
+// defaultTimeouts suit a demo served to a browser: requests are GETs with
+// no body, and the largest file (an f32 model, ~100 MB) takes 26 minutes
+// at 64 KiB/s, the slowest rate a download is allowed.
+var defaultTimeouts = timeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Idle:       2 * time.Minute,
+	Write:      time.Minute,
+	MinRate:    64 << 10,
+}
+
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{
+		Handler:           withTimeouts(h, t),
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
+		WriteTimeout:      t.Write,
+	}
+}
+
+// writeTimeKey carries the timeouts to entry.serve through the request's
+// context.
+type writeTimeKey struct{}
+
+func withTimeouts(h http.Handler, t timeouts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), writeTimeKey{}, t)))
+	})
+}
+
+// extendWriteDeadline gives a response of n bytes the time it takes at the
+// minimum rate, on top of the server's write timeout. Without a server
+// (tests with a recorder) there is nothing to extend.
+func extendWriteDeadline(w http.ResponseWriter, r *http.Request, n int64) {
+	t, ok := r.Context().Value(writeTimeKey{}).(timeouts)
+	if !ok || t.MinRate <= 0 {
+		return
+	}
+	d := t.Write + time.Duration(n/t.MinRate)*time.Second
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -92,6 +144,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.n += int64(n)
 	return n, err
 }
+
+// Unwrap lets http.ResponseController reach the connection (write
+// deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

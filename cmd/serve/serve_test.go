@@ -19,7 +19,7 @@ import (
 
 // fixture lays out the four directories the server mounts, with a tiny
 // model file whose header is well formed.
-func fixture(t *testing.T) (*site, map[string][]byte) {
+func fixture(t testing.TB) (*site, map[string][]byte) {
 	t.Helper()
 	root := t.TempDir()
 	files := map[string][]byte{

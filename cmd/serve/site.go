@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"net/http"
 	"os"
@@ -81,13 +80,13 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) serveFile(w http.ResponseWriter, r *http.Request, m mount, rel string) {
 	rel = path.Clean("/" + rel)[1:]
-	if !servable(m, rel) {
+	if !servable(m, rel) || !possible(rel) {
 		http.NotFound(w, r)
 		return
 	}
 	e, err := s.files.get(m, rel)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotFile) {
+		if notThere(err) {
 			http.NotFound(w, r)
 			return
 		}
@@ -210,9 +209,11 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 					// the same model listed here share one cache entry.
 					mf.Models = append(mf.Models, asset{Name: strings.TrimSuffix(name, ".rnm"), URL: e.versionedURL(m.prefix + name), SHA256: e.modelSum, Bytes: e.size})
 				}
-			case m.prefix == "/samples/" && imageExt[strings.ToLower(path.Ext(name))]:
+			// Only what can be fetched is listed: not a symlink that leaves
+			// the mount, dangles or loops.
+			case m.prefix == "/samples/" && imageExt[strings.ToLower(path.Ext(name))] && regularIn(m.root, name):
 				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name})
-			case m.prefix == "/samples/" && isCreditsFile(name):
+			case m.prefix == "/samples/" && isCreditsFile(name) && regularIn(m.root, name):
 				mf.Credits = m.prefix + name
 			}
 		}

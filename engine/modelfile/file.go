@@ -85,16 +85,21 @@ func decodeHeader(b []byte) (header, error) {
 	if le.Uint64(b[56:]) != 0 {
 		return h, fmt.Errorf("%w: reserved header bytes are not zero", ErrMalformed)
 	}
-	if h.metaLen == 0 || h.metaLen > MaxMetaSize || HeaderSize+uint64(h.metaLen) > h.fileLen || h.fileLen > maxFileLen {
+	if h.fileLen > MaxFileLen {
+		return h, fmt.Errorf("%w: the header declares %d bytes, more than the %d a model file may have", ErrMalformed, h.fileLen, MaxFileLen)
+	}
+	if h.metaLen == 0 || h.metaLen > MaxMetaSize || HeaderSize+uint64(h.metaLen) > h.fileLen {
 		return h, fmt.Errorf("%w: JSON section length %d in a file of %d bytes", ErrMalformed, h.metaLen, h.fileLen)
 	}
 	return h, nil
 }
 
-// maxFileLen bounds the length a header may declare, so that a reader that
+// MaxFileLen bounds the length a header may declare, so that a reader that
 // allocates for the whole file from its head alone (ReadHead) cannot be
-// made to allocate without limit. It is far above any ResNet's size.
-const maxFileLen = 1 << 32
+// made to allocate without limit. It is four times the largest model this
+// project makes (ResNet-152 in f32, 241 MB); hosts set tighter budgets of
+// their own (engine.FileBudget, engine.LoadWithin).
+const MaxFileLen = 1 << 30
 
 // Head is the start of a model file — its header and JSON section — read
 // before the rest has arrived (ReadHead). A host that downloads a model can
@@ -121,6 +126,9 @@ func ReadHead(prefix []byte) (*Head, error) {
 	meta, err := metaOf(prefix[HeaderSize:end])
 	if err != nil {
 		return nil, err
+	}
+	if err := meta.checkExtent(int64(alignUp(end)), int64(h.fileLen)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return &Head{Len: int(h.fileLen), Meta: meta, raw: bytes.Clone(prefix[:end])}, nil
 }
@@ -193,6 +201,9 @@ func ParseHead(b []byte, check Checksum, head *Head) (*File, error) {
 			return nil, fmt.Errorf("%w: tensor %q: %v", ErrMalformed, t.Name, err)
 		}
 		f.index[t.Name] = t
+	}
+	if err := meta.checkExtent(dataStart, int64(len(b))); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return f, nil
 }

@@ -136,10 +136,8 @@ func (m *Meta) validate() error {
 	default:
 		return fmt.Errorf("unknown channel order %q", m.Pre.ChannelOrder)
 	}
-	for _, s := range m.Pre.Std {
-		if !(s > 0) {
-			return fmt.Errorf("preprocess std %v must be positive", m.Pre.Std)
-		}
+	if err := m.Pre.checkValues(); err != nil {
+		return err
 	}
 	if m.Pre.Crop < 16 || m.Pre.Crop > 1024 || m.Pre.Resize < m.Pre.Crop || m.Pre.Resize > 4096 {
 		return fmt.Errorf("preprocess resize %d / crop %d out of range", m.Pre.Resize, m.Pre.Crop)
@@ -153,17 +151,15 @@ func (m *Meta) validate() error {
 	if len(m.Labels) != m.Classes {
 		return fmt.Errorf("%d labels for %d classes", len(m.Labels), m.Classes)
 	}
-	for i, n := range m.Stages {
-		if n < 1 || n > 64 {
-			return fmt.Errorf("stage %d has %d blocks", i+1, n)
-		}
-	}
-	return nil
+	return m.checkArchitecture()
 }
 
 // decodeMeta parses the JSON section strictly: an unknown field means a
 // writer newer than this reader, and is refused rather than ignored.
 func decodeMeta(b []byte) (*Meta, error) {
+	if err := checkLists(b); err != nil {
+		return nil, err
+	}
 	var m Meta
 	dec := json.NewDecoder(bytesReader(b))
 	dec.DisallowUnknownFields()

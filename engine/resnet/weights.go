@@ -127,6 +127,9 @@ func New(f *modelfile.File) (*Net, error) {
 	if err := n.loadFC(f, in); err != nil {
 		return nil, err
 	}
+	if err := n.checkValues(); err != nil {
+		return nil, err
+	}
 	n.SetWinograd(true)
 	return n, nil
 }

@@ -1,0 +1,88 @@
+package resnet
+
+import (
+	"github.com/inbrowser-ai/resnet/engine/kernels"
+	"github.com/inbrowser-ai/resnet/engine/modelfile"
+)
+
+// Footprint is the memory, in bytes, that a network described by m
+// allocates beyond its model file's bytes to classify h×w inputs: the run
+// state (reserve) with one GEMM and Winograd workspace per core, and the
+// Winograd weights made on first use. It is computed from the description
+// alone, before any weight has arrived, so that a host can refuse a model
+// it cannot afford before allocating for it (TestFootprintCoversAllocations
+// holds it against what the forward pass really allocates).
+func Footprint(m *modelfile.Meta, h, w int) int64 {
+	int8 := m.Quant == modelfile.Int8
+	var maxAct, maxCol, maxC, maxK, winoIn, winoOut, winoWeights int64
+	visit := func(in, out, k, stride, pad int, ih, iw int64) (int64, int64) {
+		oh, ow := (ih+2*int64(pad)-int64(k))/int64(stride)+1, (iw+2*int64(pad)-int64(k))/int64(stride)+1
+		maxAct = max(maxAct, oh*ow*int64(out))
+		maxC = max(maxC, int64(out))
+		if int8 && k == 3 && stride == 1 && pad == 1 && in <= kernels.WinogradMaxC {
+			winoIn, winoOut = max(winoIn, int64(in)), max(winoOut, int64(out))
+			winoWeights += 2 * 16 * int64(kernels.PaddedN(out)) * int64(kernels.PaddedK2(in))
+			return oh, ow
+		}
+		lda := int64(k * k * in)
+		if int8 {
+			lda = int64(kernels.PaddedK2(k * k * in))
+		}
+		maxCol = max(maxCol, oh*ow*lda)
+		maxK = max(maxK, lda)
+		return oh, ow
+	}
+	width := m.Width
+	ih, iw := visit(3, width, 7, 2, 3, int64(h), int64(w))
+	ih, iw = (ih+2-3)/2+1, (iw+2-3)/2+1 // max-pool
+	expansion := 1
+	if m.Block == modelfile.Bottleneck {
+		expansion = 4
+	}
+	in := width
+	for si, blocks := range m.Stages {
+		planes := width << si
+		for bi := range blocks {
+			stride := 1
+			if si > 0 && bi == 0 {
+				stride = 2
+			}
+			var oh, ow int64
+			if m.Block == modelfile.Basic {
+				oh, ow = visit(in, planes, 3, stride, 1, ih, iw)
+				oh, ow = visit(planes, planes, 3, 1, 1, oh, ow)
+			} else {
+				s1, s3 := 1, stride
+				if m.Stride == modelfile.StrideOn1x1 {
+					s1, s3 = stride, 1
+				}
+				oh, ow = visit(in, planes, 1, s1, 0, ih, iw)
+				oh, ow = visit(planes, planes, 3, s3, 1, oh, ow)
+				oh, ow = visit(planes, planes*4, 1, 1, 0, oh, ow)
+			}
+			if stride != 1 || in != planes*expansion {
+				visit(in, planes*expansion, 1, stride, 0, ih, iw)
+			}
+			ih, iw, in = oh, ow, planes*expansion
+		}
+	}
+
+	cores := int64(workers())
+	n := 5 * maxAct * 4 // x, out, t1, t2, sc as float32
+	if int8 {
+		n += 5*maxAct + int64(h)*int64(w)*3 + maxCol + winoWeights // their u8 twins, the input's, im2col
+		n += cores * 8 * int64(kernels.WorkspaceU8S8(int(maxK)))
+		if winoIn > 0 {
+			cp, np := int64(kernels.PaddedK2(int(winoIn))), int64(kernels.PaddedN(int(winoOut)))
+			chunk := max(4, (1<<21)/(16*4*np)) &^ 3
+			n += cores * (2*16*chunk*cp + 4*16*chunk*np + 8*int64(kernels.WorkspaceS16S16(int(cp))))
+		}
+		n += 4 * int64(width) // the stem's row sums
+	} else {
+		n += 4 * maxCol
+	}
+	n += 4*maxC + 4*cores + 4*int64(m.Features()) + 4*int64(m.Classes)
+	// The allocator rounds large allocations up to whole pages, and the
+	// kernels and the scheduler allocate a little per call.
+	return n + n/64 + 256<<10
+}

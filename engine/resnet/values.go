@@ -1,0 +1,53 @@
+package resnet
+
+import (
+	"fmt"
+	"math"
+)
+
+// Bounds on the parameters a model file may hold. The default model's
+// largest weight is 5.3 (int8 scale 0.042) and its largest bias 15.5;
+// BatchNorm folded over a near-zero variance can multiply a weight by a
+// few hundred. Far beyond that, a file is damaged or built to overflow:
+// NaN or infinite values, or magnitudes whose products leave float32's
+// range within a few layers. A file that passes can still overflow in
+// principle (a product of 50 layers is not bounded by bounding each), so
+// the engine also checks the logits of every image (engine.ErrNonFinite).
+const (
+	MaxWeight = 1e4 // |W|, i.e. 127·scale for int8 weights
+	MaxBias   = 1e4
+)
+
+// checkValues refuses non-finite or out-of-range scales, biases and f32
+// weights; int8 weights are bounded by their type.
+func (n *Net) checkValues() error {
+	var err error
+	n.eachConv(func(c *conv) {
+		if err == nil {
+			err = checkParams(c.name, c.wscale, c.wf, c.bias)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return checkParams("fc", n.fcScale, n.fcWf, n.fcBias)
+}
+
+func checkParams(name string, scale, wf, bias []float32) error {
+	for i, s := range scale {
+		if !(s >= 0 && float64(s)*127 <= MaxWeight) {
+			return fmt.Errorf("resnet: %s.scale[%d] = %g: want a finite scale in [0, %g]", name, i, s, MaxWeight/127)
+		}
+	}
+	for i, w := range wf {
+		if !(math.Abs(float64(w)) <= MaxWeight) {
+			return fmt.Errorf("resnet: %s.w[%d] = %g: want a finite weight within ±%g", name, i, w, float64(MaxWeight))
+		}
+	}
+	for i, b := range bias {
+		if !(math.Abs(float64(b)) <= MaxBias) {
+			return fmt.Errorf("resnet: %s.bias[%d] = %g: want a finite bias within ±%g", name, i, b, float64(MaxBias))
+		}
+	}
+	return nil
+}
