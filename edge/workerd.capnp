@@ -16,6 +16,7 @@ const worker :Workerd.Worker = (
     (name = "build/runtime.mjs", esModule = embed "build/runtime.mjs"),
     (name = "build/wasm_exec.js", esModule = embed "build/wasm_exec.js"),
     (name = "build/app.wasm", wasm = embed "build/app.wasm"),
+    (name = "upload.mjs", esModule = embed "upload.mjs"),
     (name = "build/loader.mjs", esModule = embed "build/loader.mjs"),
     (name = "build/forwarder.wasm", wasm = embed "build/forwarder.wasm"),
     (name = "build/kernels.wasm", wasm = embed "build/kernels.wasm"),
