@@ -1,131 +1,99 @@
-// Entry module of the worker: answers /healthz, reads each upload to the end
-// in JavaScript, then hands the request to syumai/workers' generated glue
-// (build/) behind a gate that bounds how many Go instances are alive at once.
+// Entry module of the worker: one Go instance per isolate, kept across
+// requests, called synchronously.
 //
 // The rule everything here follows: workerd binds every promise's I/O to the
 // request that created it, and cancels a request that waits on a promise only
 // another request can settle ("hung promise"): its continuation never runs.
-// So no request may await something another request resolves. The gate is
-// therefore a shared counter that each waiter polls with its own timer, not a
-// queue of resolvers, and a slot is a lease that expires, so a holder whose
-// request was cancelled mid-way cannot keep it.
+// An earlier gate in front of a Go instance per request did exactly that and
+// wedged the worker for good. So no request awaits anything another request
+// settles: each reads its own body (upload.mjs) with its own timers, then
+// calls the Go instance's resnetServe, which runs the handler to the end and
+// returns — no promise at all. The isolate has one thread, so calls are
+// naturally one at a time, with nothing to queue or release.
 //
-// Why a gate: the glue starts a new Go instance per request, each a new
-// WebAssembly memory holding its own copy of the data segment (the 25 MB
-// model) plus the Go heap, while inference runs on the isolate's one thread
-// anyway; eight at once would not fit the 128 MB per isolate.
+// Why one instance: starting Go per request (syumai/workers' glue did) costs
+// every request a new 33 MB WebAssembly memory, Go's start-up and the model's
+// parse, and rules out Winograd's transformed weights, which are made once
+// here and reused.
 //
-// Why read the body first: a slow or stalled client must cost only its own
-// request. Its bytes arrive while others are classified, and a body that
-// stops arriving gets a 408 that says so, without ever holding a Go slot.
-//
-// It also gives every Go instance the WebAssembly SIMD kernels: the engine
-// imports them (module "kernels", engine/kernels/kernels_wasm.go), and the
-// glue's `new Go()` knows nothing of them, so Go is wrapped below.
-import worker from "./build/worker.mjs";
-import { attachKernelModules } from "./build/loader.mjs";
+// The instance also gets the WebAssembly SIMD kernels (module "kernels",
+// engine/kernels/kernels_wasm.go), the relaxed-SIMD build where the host
+// validates it.
+import "./build/wasm_exec.js";
+import { attachKernelModules, relaxedSupported } from "./build/loader.mjs";
 // workerd (and wrangler's bundle) import .wasm files as compiled
 // WebAssembly.Module objects: compiling bytes at run time is forbidden.
+import app from "./build/app.wasm";
 import forwarder from "./build/forwarder.wasm";
 import kernels from "./build/kernels.wasm";
-import { readUpload, jsonError } from "./upload.mjs";
+import kernelsRelaxed from "./build/kernels-relaxed.wasm";
+import { readUpload, jsonError, busy } from "./upload.mjs";
 
-// worker.mjs imports wasm_exec.js, which sets globalThis.Go; imports are
-// evaluated before this module's body, so Go exists here. The glue calls
-// `new Go()` per request through the global, so replacing it here reaches
-// every instance.
 if (typeof globalThis.Go !== "function") {
   throw new Error("entry.mjs: wasm_exec.js did not define globalThis.Go");
 }
-const BaseGo = globalThis.Go;
-globalThis.Go = class extends BaseGo {
-  constructor() {
-    super();
-    attachKernelModules(this, { forwarder, kernels });
+
+// The live instance: {go, serve, startMs}. Made on the first request that
+// needs it (workerd forbids the randomness Go's start-up asks for in global
+// scope), and again if it ever exits.
+let engine = null;
+
+function start() {
+  const t0 = Date.now();
+  const go = new Go();
+  attachKernelModules(go, { forwarder, kernels: relaxedSupported() ? kernelsRelaxed : kernels });
+  const instance = new WebAssembly.Instance(app, go.importObject);
+  // run() settles only when Go exits; nothing awaits it. Go's main registers
+  // resnetServe and blocks, so when run() returns control here it is there.
+  go.run(instance).catch(() => {});
+  const serve = globalThis.resnetServe;
+  if (typeof serve !== "function" || go.exited) {
+    throw new Error("the Go instance exited before registering resnetServe");
   }
-};
-
-const DEFAULT_INSTANCES = 1;
-// A Go instance that has not answered after this long is treated as lost:
-// its request gets a 503 and its slot's lease runs out.
-const DEFAULT_TIMEOUT_MS = 120_000;
-const POLL_MS = 5;
-
-// Start times (ms) of the slots in use. Plain data, shared by all requests.
-let slots = [];
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  delete globalThis.resnetServe;
+  return { go, serve, startMs: Date.now() - t0 };
 }
 
-// acquire waits, polling with this request's own timer, until fewer than
-// limit unexpired leases are held, and returns this request's lease.
-async function acquire(limit, leaseMs) {
-  for (;;) {
-    const now = Date.now();
-    slots = slots.filter((s) => now - s.since < leaseMs);
-    if (slots.length < limit) {
-      const lease = { since: now };
-      slots.push(lease);
-      return lease;
-    }
-    await sleep(POLL_MS);
+function callGo(method, url, contentType, body) {
+  const t0 = Date.now();
+  let fresh = false;
+  if (!engine || engine.go.exited) {
+    engine = start();
+    fresh = true;
   }
-}
-
-function release(lease) {
-  slots = slots.filter((s) => s !== lease);
-}
-
-async function runGo(req, env, ctx, limit, timeoutMs) {
-  const lease = await acquire(limit, timeoutMs);
-  let timer;
-  const answer = (async () => {
-    try {
-      const res = await worker.fetch(req, env, ctx);
-      // Read the (small) body here so the Go instance has finished, and its
-      // memory can be collected, before the next request gets the slot.
-      const body = await res.arrayBuffer();
-      return new Response(body, res);
-    } catch (e) {
-      return jsonError(500, `worker: ${e && e.message ? e.message : e}`);
-    } finally {
-      release(lease);
-    }
-  })();
-  // A client that disconnects must not cancel the slot holder half-way: the
-  // lease is released when the Go instance has answered.
-  ctx.waitUntil(answer);
-  const timeout = new Promise((resolve) => {
-    timer = setTimeout(
-      () => resolve(jsonError(503, `the Go instance did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([answer, timeout]);
-  } finally {
-    clearTimeout(timer);
+    const out = engine.serve(method, url, contentType, body);
+    busy.ms += Date.now() - t0;
+    const res = new Response(method === "HEAD" ? null : out.body, { status: out.status, headers: out.headers });
+    if (fresh) res.headers.set("x-instance-start-ms", String(engine.startMs));
+    return res;
+  } catch (e) {
+    busy.ms += Date.now() - t0;
+    // The instance died (a trap, an out-of-memory grow): the next request
+    // starts a new one.
+    engine = null;
+    return jsonError(500, `the Go instance failed: ${e && e.message ? e.message : e}`);
   }
 }
 
-async function fetch(req, env, ctx) {
+async function fetch(req, env) {
   try {
     const url = new URL(req.url);
-    // Liveness of the isolate, answered here: never behind the gate.
+    // Liveness of the isolate, answered without touching Go.
     if (url.pathname === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       return new Response(req.method === "HEAD" ? null : "ok\n", {
         headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
       });
     }
+    let body = new Uint8Array(0);
     if (url.pathname === "/classify" && req.method === "POST") {
       const up = await readUpload(req, env);
       if (up instanceof Response) return up;
-      req = new Request(req.url, { method: "POST", headers: req.headers, body: up });
+      body = up;
+    } else if (req.body) {
+      req.body.cancel().catch(() => {}); // no other route reads a body
     }
-    const limit = Math.max(1, Number(env.GO_INSTANCES) || DEFAULT_INSTANCES);
-    const timeoutMs = Number(env.GO_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
-    return await runGo(req, env, ctx, limit, timeoutMs);
+    return callGo(req.method, url.pathname + url.search, req.headers.get("content-type") || "", body);
   } catch (e) {
     return jsonError(500, `worker: ${e && e.message ? e.message : e}`);
   }

@@ -1,16 +1,18 @@
-// Slow, stalled, aborted and concurrent uploads against the running worker
+// Slow, stalled, aborted and concurrent uploads against the worker in wrangler dev
 // (issue: one slow upload plus one concurrent request used to wedge the
 // worker until restart). The clients are real: node:http writing the body in
 // small chunks with pauses, as a phone on a slow uplink does.
 //   node --test edge/test/uploads.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { root, startWorker, classify } from "./workerd.mjs";
+import { root, startWorker, classify } from "./wrangler.mjs";
+import { upload } from "./client.mjs";
 
-const bodyIdleMs = 10_000; // entry.mjs: BODY_IDLE_MS
+// Shorter than wrangler.jsonc's 10 s so that the stall test is quick; the
+// code path is the same.
+const bodyIdleMs = 2_000;
 
 const photoDir = path.join(root, "testdata/photos");
 const photo = readFileSync(path.join(photoDir, "pekinese.png")); // 213 KB
@@ -20,66 +22,10 @@ let worker;
 
 before(async () => {
   assert.ok(existsSync(path.join(root, "edge/build/app.wasm")), "run scripts/edge-build.sh first");
-  worker = await startWorker();
+  worker = await startWorker({ vars: { BODY_IDLE_MS: bodyIdleMs } });
 });
 
 after(() => worker && worker.stop());
-
-// upload POSTs body to /classify in chunks of `chunk` bytes, one every
-// `everyMs`. stopAfter (bytes) stalls the upload there with the connection
-// open; abortAfter destroys the connection there. Resolves with {status,
-// json, text, ms} or {aborted: true}.
-function upload(url, body, { chunk = 16 << 10, everyMs = 20, stopAfter, abortAfter, headers = {} } = {}) {
-  const u = new URL(`${url}/classify`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: u.hostname,
-      port: u.port,
-      path: u.pathname,
-      method: "POST",
-      headers: { "content-type": "image/png", "content-length": body.length, ...headers },
-    });
-    let sent = 0;
-    let timer;
-    req.on("response", (res) => {
-      clearTimeout(timer);
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        req.destroy();
-        resolve({ status: res.statusCode, headers: res.headers, text, json, ms: performance.now() - t0 });
-      });
-    });
-    req.on("error", (e) => {
-      clearTimeout(timer);
-      if (abortAfter !== undefined) resolve({ aborted: true });
-      else reject(e);
-    });
-    const step = () => {
-      if (abortAfter !== undefined && sent >= abortAfter) {
-        req.destroy();
-        resolve({ aborted: true });
-        return;
-      }
-      if (stopAfter !== undefined && sent >= stopAfter) return; // stall: keep the socket open
-      const end = Math.min(sent + chunk, body.length);
-      req.write(body.subarray(sent, end));
-      sent = end;
-      if (sent === body.length) req.end();
-      else timer = setTimeout(step, everyMs);
-    };
-    req.flushHeaders(); // a stall before the first byte still sends the headers
-    step();
-  });
-}
 
 function ok(name, res) {
   assert.equal(res.status, 200, `${name}: ${res.text}`);

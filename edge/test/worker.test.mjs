@@ -1,6 +1,6 @@
-// End-to-end test of the edge worker in workerd: real photos against the
-// command line, bad inputs, concurrency and memory. Run after
-// scripts/edge-build.sh:  node --test edge/test/
+// End-to-end test of the edge worker under wrangler dev: real photos against
+// the command line, bad inputs, concurrency and memory. Run after
+// make edge-build:  node --test edge/test/
 // EDGE_MODEL must name the model the worker embeds (default: ResNet-50).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { root, startWorker, classify, peakRSS } from "./workerd.mjs";
+import { root, startWorker, classify, peakRSS } from "./wrangler.mjs";
 
 const model = process.env.EDGE_MODEL || "weights/resnet50-keras.rnm";
 const photoDir = path.join(root, "testdata/photos");
@@ -56,13 +56,13 @@ before(async () => {
 
 after(async () => {
   if (!worker) return;
-  const rss = await peakRSS(worker.pid);
+  const rss = await peakRSS(worker.workerdPid());
   worker.stop();
   if (memory.length) {
     const peak = Math.max(...memory);
     console.log(
-      `# edge memory: peak Go instance linear memory ${(peak / 2 ** 20).toFixed(1)} MiB per request ` +
-        `(${Math.floor(isolateLimit / peak)} would fit in 128 MB); workerd process peak RSS ` +
+      `# edge memory: peak linear memory of the isolate's Go instance ${(peak / 2 ** 20).toFixed(1)} MiB ` +
+        `(limit 128 MB per isolate); workerd process peak RSS ` +
         `${rss ? (rss / 2 ** 20).toFixed(0) + " MiB" : "n/a"} (includes the runtime and compiled code)`,
     );
   }
