@@ -7,7 +7,9 @@
 // the request: everything the runtime did for it, V8's background compiler
 // included, so it bounds from above what Cloudflare bills as CPU time. Wall
 // times on a shared machine are noisy; CPU time much less so.
-import { readFileSync } from "node:fs";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { root, startWorker, classify } from "../edge/test/wrangler.mjs";
 
@@ -33,6 +35,38 @@ async function measured(w) {
   return { cpu: w.cpuMs() - c0, wall: res.ms, res };
 }
 
+// worst makes, with ImageMagick, the accepted inputs that cost decoding the
+// most (just under the 8 MP limit: 4:2:0 and progressive 4:4:4 JPEG, 16-bit
+// PNG plain, Adam7-interlaced and with alpha), posts each and reads the Go
+// instance's linear memory afterwards: WebAssembly memory never shrinks, so
+// it is the peak so far.
+async function worst(w) {
+  const dir = mkdtempSync(path.join(tmpdir(), "edge-worst-"));
+  const src = path.join(root, "testdata/photos/dog.jpg");
+  const size = "3264x2448!";
+  const make = {
+    "JPEG 4:2:0": ["-resize", size, "-quality", "90", "a.jpg"],
+    "JPEG progressive 4:4:4": ["-resize", size, "-sampling-factor", "1x1", "-interlace", "JPEG", "-quality", "95", "b.jpg"],
+    "PNG 16-bit": ["-size", "3264x2448", "gradient:red-blue", "-depth", "16", "c.png"],
+    "PNG 16-bit Adam7": ["-size", "3264x2448", "gradient:red-blue", "-depth", "16", "-interlace", "PNG", "d.png"],
+    "PNG 16-bit RGBA Adam7": ["-size", "3264x2448", "gradient:red-blue", "-alpha", "set", "-channel", "A", "-evaluate", "set", "50%", "-depth", "16", "-interlace", "PNG", "e.png"],
+  };
+  const rows = [];
+  try {
+    for (const [name, a] of Object.entries(make)) {
+      const out = path.join(dir, a[a.length - 1]);
+      const cmd = a[0] === "-size" ? a.slice(0, -1) : [src, ...a.slice(0, -1)];
+      execFileSync("convert", [...cmd, out]);
+      const c0 = w.cpuMs();
+      const r = await classify(w.url, readFileSync(out));
+      rows.push({ name, status: r.status, cpu: w.cpuMs() - c0, mem: Number(r.headers.get("x-wasm-memory-bytes")), error: r.json?.error });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 const cold = [];
 let warm = null;
 for (let i = 0; i < coldRuns; i++) {
@@ -49,6 +83,15 @@ for (let i = 0; i < coldRuns; i++) {
       for (let j = 0; j < warmRuns; j++) runs.push(await measured(w));
       total = w.cpuMs() - c0;
       warm = { runs, total, last: runs[runs.length - 1].res };
+      // What a request costs without any image work: the HTTP path through
+      // wrangler's proxy, JavaScript, and a call into Go that refuses text.
+      const o0 = w.cpuMs();
+      for (let j = 0; j < warmRuns; j++) {
+        const r = await classify(w.url, "not an image\n");
+        if (r.status !== 415) throw new Error(`text body: ${r.status} ${r.text}`);
+      }
+      warm.overhead = (w.cpuMs() - o0) / warmRuns;
+      warm.worst = await worst(w);
     }
   } finally {
     w.stop();
@@ -64,7 +107,12 @@ console.log(`| cold: CPU of the first request (Go start, lazy compile, first inf
 console.log(`| cold: wall of the first request, median | ${median(cold.map((c) => c.wall)).toFixed(0)} ms |`);
 console.log(`| cold: Go instance start (instantiate + runtime + main), median | ${median(cold.map((c) => c.start))} ms |`);
 console.log(`| warm: CPU per request, mean of ${warmRuns} | ${(warm.total / warmRuns).toFixed(1)} ms |`);
+console.log(`| fixed cost: CPU per request refused after the Go call (text body, 415), mean of ${warmRuns} | ${warm.overhead.toFixed(1)} ms |`);
 console.log(`| warm: wall per request, median | ${median(warm.runs.map((r) => r.wall)).toFixed(0)} ms |`);
 console.log(`| warm: in Go (wall, median): decode / preprocess / inference | ${inner("decode")} / ${inner("preprocess")} / ${inner("inference")} ms |`);
 console.log(`| Go instance linear memory after ${warmRuns + 1} requests | ${mib(Number(warm.last.headers.get("x-wasm-memory-bytes")))} |`);
 console.log(`| kernels | ${warm.last.headers.get("x-kernels")} |`);
+for (const r of warm.worst) {
+  const what = r.status === 200 ? `${mib(r.mem)} linear memory, ${r.cpu} ms CPU` : `${r.status}: ${r.error}`;
+  console.log(`| worst input: ${r.name}, 3264×2448 | ${what} |`);
+}
