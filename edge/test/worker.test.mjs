@@ -14,6 +14,9 @@ const model = process.env.EDGE_MODEL || "weights/resnet50-keras.rnm";
 const photoDir = path.join(root, "testdata/photos");
 const maxBody = 16 << 20; // edge/handler.go MaxBody
 const isolateLimit = 128 * 1000 * 1000; // Cloudflare: 128 MB per isolate
+// What the Go instance may hold after photos: the rest of the isolate's 128 MB
+// is for the JavaScript heap (bodies being read) and a large upload's decode.
+const photoBudget = 96 * 2 ** 20;
 
 // What a person sees in each photo, as ImageNet-1k labels the model may pick
 // (neighbouring classes are fine; the command line parity below is exact).
@@ -62,7 +65,7 @@ after(async () => {
     const peak = Math.max(...memory);
     console.log(
       `# edge memory: peak linear memory of the isolate's Go instance ${(peak / 2 ** 20).toFixed(1)} MiB ` +
-        `(limit 128 MB per isolate); workerd process peak RSS ` +
+        `(the isolate has ${(isolateLimit / 2 ** 20).toFixed(0)} MiB); workerd process peak RSS ` +
         `${rss ? (rss / 2 ** 20).toFixed(0) + " MiB" : "n/a"} (includes the runtime and compiled code)`,
     );
   }
@@ -181,4 +184,14 @@ test("8 concurrent requests (and 2 bad ones among them) all answer correctly", a
   wrong.forEach((res, i) => checkBad([bad[1], bad[4]][i], res));
   const want = await cli;
   good.forEach((res, i) => checkReport(names[i], res, want));
+});
+
+// Runs last: every photo above has gone through the one Go instance.
+test("the isolate's Go instance stays within its memory budget after photos", () => {
+  assert.ok(memory.length >= 8, "no classified requests to measure");
+  const peak = Math.max(...memory);
+  assert.ok(
+    peak <= photoBudget,
+    `linear memory ${(peak / 2 ** 20).toFixed(1)} MiB, over the ${photoBudget / 2 ** 20} MiB budget for photos`,
+  );
 });
