@@ -65,7 +65,6 @@ async function nextChunk(pending, idleMs, deadline) {
   }
 }
 
-
 export function jsonError(status, message, headers = {}) {
   return new Response(JSON.stringify({ error: message }) + "\n", {
     status,
