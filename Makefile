@@ -1,7 +1,7 @@
 # The front door. `make demo` and `make test` are all a newcomer needs.
 #
 #   make demo      weights, wasm and page; serve http://127.0.0.1:$(PORT)/ until Ctrl-C
-#   make test      every test: Go units + fuzz smoke, parity, browser (Chromium), edge (workerd)
+#   make test      every test: Go units + fuzz smoke, parity, browser (Chromium), edge (wrangler dev) + the deploy bundle check
 #   make weights   the default model file(s) in weights/, from their pinned sources
 #   make bench     benchmarks; writes bench/RESULTS.md
 #   make edge-dev  the edge worker at http://127.0.0.1:8787/
@@ -38,7 +38,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-test: vet test-go test-kernels test-fuzz test-web edge-test
+test: vet test-go test-kernels test-fuzz test-web edge-test edge-check
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,96 +1,101 @@
-// Entry module of the worker: syumai/workers' generated glue (build/), behind
-// a gate that bounds how many Go instances are alive at once.
+// Entry module of the worker: one Go instance per isolate, kept across
+// requests, called synchronously.
 //
-// Why a gate: the glue starts a new Go instance per request, and each one is
-// a new WebAssembly memory holding its own copy of the data segment — the
-// 25 MB model — plus the Go heap. An instance is created as soon as a request
-// arrives, while inference runs on the isolate's single thread anyway, so
-// eight requests arriving together would hold eight models' worth of memory
-// (well over the 128 MB per isolate) for no gain in throughput. With the gate,
-// requests wait their turn in JavaScript, costing only their bodies.
+// The rule everything here follows: workerd binds every promise's I/O to the
+// request that created it, and cancels a request that waits on a promise only
+// another request can settle ("hung promise"): its continuation never runs.
+// An earlier gate in front of a Go instance per request did exactly that and
+// wedged the worker for good. So no request awaits anything another request
+// settles: each reads its own body (upload.mjs) with its own timers, then
+// calls the Go instance's resnetServe, which runs the handler to the end and
+// returns — no promise at all. The isolate has one thread, so calls are
+// naturally one at a time, with nothing to queue or release.
 //
-// It also gives every Go instance the WebAssembly SIMD kernels: the engine
-// imports them (module "kernels", engine/kernels/kernels_wasm.go), and the
-// glue's `new Go()` knows nothing of them, so Go is wrapped below.
-import worker from "./build/worker.mjs";
-import { attachKernelModules } from "./build/loader.mjs";
+// Why one instance: starting Go per request (syumai/workers' glue did) costs
+// every request a new 33 MB WebAssembly memory, Go's start-up and the model's
+// parse, and rules out Winograd's transformed weights, which are made once
+// here and reused.
+//
+// The instance also gets the WebAssembly SIMD kernels (module "kernels",
+// engine/kernels/kernels_wasm.go), the relaxed-SIMD build where the host
+// validates it.
+import "./build/wasm_exec.js";
+import { attachKernelModules, relaxedSupported } from "./build/loader.mjs";
 // workerd (and wrangler's bundle) import .wasm files as compiled
 // WebAssembly.Module objects: compiling bytes at run time is forbidden.
+import app from "./build/app.wasm";
 import forwarder from "./build/forwarder.wasm";
 import kernels from "./build/kernels.wasm";
+import kernelsRelaxed from "./build/kernels-relaxed.wasm";
+import { readUpload, jsonError, busy } from "./upload.mjs";
 
-// worker.mjs imports wasm_exec.js, which sets globalThis.Go; imports are
-// evaluated before this module's body, so Go exists here. The glue calls
-// `new Go()` per request through the global, so replacing it here reaches
-// every instance. attachKernelModules adds the "kernels" imports to
-// go.importObject, which the glue spreads into the instance's imports; the
-// kernel module is instantiated on the instance's memory when Go starts.
 if (typeof globalThis.Go !== "function") {
   throw new Error("entry.mjs: wasm_exec.js did not define globalThis.Go");
 }
-const BaseGo = globalThis.Go;
-globalThis.Go = class extends BaseGo {
-  constructor() {
-    super();
-    attachKernelModules(this, { forwarder, kernels });
+
+// The live instance: {go, serve, startMs}. Made on the first request that
+// needs it (workerd forbids the randomness Go's start-up asks for in global
+// scope), and again if it ever exits.
+let engine = null;
+
+function start() {
+  const t0 = Date.now();
+  const go = new Go();
+  attachKernelModules(go, { forwarder, kernels: relaxedSupported() ? kernelsRelaxed : kernels });
+  const instance = new WebAssembly.Instance(app, go.importObject);
+  // run() settles only when Go exits; nothing awaits it. Go's main registers
+  // resnetServe and blocks, so when run() returns control here it is there.
+  go.run(instance).catch(() => {});
+  const serve = globalThis.resnetServe;
+  if (typeof serve !== "function" || go.exited) {
+    throw new Error("the Go instance exited before registering resnetServe");
   }
-};
+  delete globalThis.resnetServe;
+  return { go, serve, startMs: Date.now() - t0 };
+}
 
-const DEFAULT_INSTANCES = 1;
-// A request that has not answered after this long is treated as lost (a Go
-// instance that died before answering never settles its promise), so one bad
-// instance cannot hold the gate for ever.
-const DEFAULT_TIMEOUT_MS = 120_000;
-
-let active = 0;
-const waiting = [];
-
-function acquire(limit) {
-  if (active < limit) {
-    active++;
-    return Promise.resolve();
+function callGo(method, url, contentType, body) {
+  const t0 = Date.now();
+  let fresh = false;
+  if (!engine || engine.go.exited) {
+    engine = start();
+    fresh = true;
   }
-  return new Promise((resolve) => waiting.push(resolve));
-}
-
-function release() {
-  const next = waiting.shift();
-  if (next) next(); // the slot passes straight to the next request
-  else active--;
-}
-
-function jsonError(status, message) {
-  return new Response(JSON.stringify({ error: message }) + "\n", {
-    status,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-  });
-}
-
-async function fetch(req, env, ctx) {
-  const limit = Math.max(1, Number(env.GO_INSTANCES) || DEFAULT_INSTANCES);
-  const timeoutMs = Number(env.GO_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
-  await acquire(limit);
-  let timer;
   try {
-    const answer = (async () => {
-      const res = await worker.fetch(req, env, ctx);
-      // Read the (small) body here so the Go instance has finished, and its
-      // memory can be collected, before the next request gets the slot.
-      const body = await res.arrayBuffer();
-      return new Response(body, res);
-    })();
-    const timeout = new Promise((resolve) => {
-      timer = setTimeout(
-        () => resolve(jsonError(503, `the Go instance did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    return await Promise.race([answer, timeout]);
+    const out = engine.serve(method, url, contentType, body);
+    busy.ms += Date.now() - t0;
+    const res = new Response(method === "HEAD" ? null : out.body, { status: out.status, headers: out.headers });
+    if (fresh) res.headers.set("x-instance-start-ms", String(engine.startMs));
+    return res;
+  } catch (e) {
+    busy.ms += Date.now() - t0;
+    // The instance died (a trap, an out-of-memory grow): the next request
+    // starts a new one.
+    engine = null;
+    return jsonError(500, `the Go instance failed: ${e && e.message ? e.message : e}`);
+  }
+}
+
+async function fetch(req, env) {
+  try {
+    const url = new URL(req.url);
+    // Liveness of the isolate, answered without touching Go.
+    if (url.pathname === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      return new Response(req.method === "HEAD" ? null : "ok\n", {
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+      });
+    }
+    let body = new Uint8Array(0);
+    if (url.pathname === "/classify" && req.method === "POST") {
+      const up = await readUpload(req, env);
+      if (up instanceof Response) return up;
+      body = up;
+    } else if (req.body) {
+      req.body.cancel().catch(() => {}); // no other route reads a body
+    }
+    return callGo(req.method, url.pathname + url.search, req.headers.get("content-type") || "", body);
   } catch (e) {
     return jsonError(500, `worker: ${e && e.message ? e.message : e}`);
-  } finally {
-    clearTimeout(timer);
-    release();
   }
 }
 

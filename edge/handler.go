@@ -40,9 +40,8 @@ type options struct {
 	memory func() memStats
 }
 
-// handler serves the worker's routes. The model is loaded on first use:
-// syumai/workers starts a fresh Go instance for every request, so loading
-// eagerly in main would make /healthz pay for a model it never touches.
+// handler serves the worker's routes. The model is loaded on first use, so
+// that an instance that only answers GET / never pays for it.
 type handler struct {
 	opts options
 	load func() (*engine.Model, error)
@@ -61,7 +60,7 @@ func newHandler(load func() (*engine.Model, error), opts options) *handler {
 	return &handler{opts: opts, load: load}
 }
 
-const usage = `ResNet image classifier (Go, WebAssembly, syumai/workers)
+const usage = `ResNet image classifier (Go, WebAssembly, Cloudflare Workers)
 
 POST /classify[?k=5]   body: the raw image (JPEG, PNG, GIF, WebP, BMP)
                        -> {"model":…, "top":[{"index","label","prob"}], "ms":{…}}
@@ -171,9 +170,6 @@ func (h *handler) loadModel() (*engine.Model, float64, error) {
 		h.model, h.loadErr = h.load()
 		if h.loadErr == nil {
 			h.model.SetMaxPixels(MaxPixels)
-			// Each request is a fresh Go instance: the Winograd weights
-			// would be made for one image (~40 ms) and add ~30 MiB.
-			h.model.SetWinograd(false)
 		}
 		h.loadTime = time.Since(t)
 	})

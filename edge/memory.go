@@ -6,9 +6,9 @@ import (
 	"strconv"
 )
 
-// memStats is what one request cost its Go instance. Because syumai/workers
-// starts a new instance per request and WebAssembly memory never shrinks,
-// the linear memory size at the end of a request is that request's peak.
+// memStats is what the isolate's Go instance holds after a request.
+// WebAssembly memory never shrinks, so the linear memory size is the peak of
+// every request so far.
 type memStats struct {
 	linear  uint64 // bytes of WebAssembly linear memory (0 when not wasm)
 	goSys   uint64 // runtime.MemStats.Sys: all memory the Go runtime obtained
