@@ -64,6 +64,8 @@ const usage = `ResNet image classifier (Go, WebAssembly, Cloudflare Workers)
 
 POST /classify[?k=5]   body: the raw image (JPEG, PNG, GIF, WebP, BMP)
                        -> {"model":…, "top":[{"index","label","prob"}], "ms":{…}}
+     /classify?cam=1   adds "cam":{"index","size":[h,w],"map":[…]}, the top-1
+                       class's activation map, as the command line's -cam
 GET  /healthz          -> 200 ok
 
 Errors are JSON {"error": "…"}: 400 bad k, 405 wrong method, 413 body over
@@ -117,6 +119,11 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 		}
 		k = n
 	}
+	cam, err := camParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	body, status, err := readBody(r, h.opts.maxBody)
 	if err != nil {
 		writeError(w, status, err.Error())
@@ -133,12 +140,13 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "loading the model: "+err.Error())
 		return
 	}
-	res, err := h.run(model, body, k)
+	res, camMap, err := h.run(model, body, k, cam)
 	if err != nil {
 		writeError(w, statusOf(err), err.Error())
 		return
 	}
 	rep := model.Report("", res, nil)
+	rep.CAM = camMap
 	if rep.MS == nil {
 		rep.MS = map[string]float64{}
 	}
@@ -153,15 +161,21 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 
 // run classifies under the model's lock and turns a panic into an error, so
 // that an engine bug costs one request a 500 and never wedges the instance.
-func (h *handler) run(m *engine.Model, body []byte, k int) (res *engine.Result, err error) {
+// With cam, the map of the top-1 class comes from the same lock: it reads
+// the activations this image left in the model.
+func (h *handler) run(m *engine.Model, body []byte, k int, cam bool) (res *engine.Result, c *engine.CAM, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	defer func() {
 		if p := recover(); p != nil {
-			res, err = nil, fmt.Errorf("%w: %v", errInternal, p)
+			res, c, err = nil, nil, fmt.Errorf("%w: %v", errInternal, p)
 		}
 	}()
-	return m.ClassifyImage(body, k)
+	if res, err = m.ClassifyImage(body, k); err != nil || !cam {
+		return res, nil, err
+	}
+	c, err = m.CAM(res.Top[0].Index)
+	return res, c, err
 }
 
 func (h *handler) loadModel() (*engine.Model, float64, error) {

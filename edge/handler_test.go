@@ -57,6 +57,7 @@ func TestRoutes(t *testing.T) {
 		{"k_zero", "POST", "/classify?k=0", 400, "k must be"},
 		{"k_text", "POST", "/classify?k=five", 400, "k must be"},
 		{"k_huge", "POST", "/classify?k=101", 400, "k must be"},
+		{"cam_text", "POST", "/classify?cam=please", 400, "cam must be"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -48,6 +48,7 @@ type Report struct {
 	Model string             `json:"model,omitempty"`
 	Top   []Prediction       `json:"top,omitempty"`
 	MS    map[string]float64 `json:"ms,omitempty"`
+	CAM   *CAM               `json:"cam,omitempty"` // set by the caller that asked for one (cam.go)
 	Error string             `json:"error,omitempty"`
 }
 

@@ -9,14 +9,17 @@
 //	commit(keep: boolean)                          → {info} | null | {error, code}
 //	info()                                         → info | null
 //	probe(bytes: Uint8Array)                       → {format, width, height} | {error, code}
-//	classify(bytes: Uint8Array, k)                 → {top, ms, crop?} | {error, code}
-//	classifyRGBA(pix: Uint8Array, w, h, stride, k) → {top, ms, crop?} | {error, code}
+//	classify(bytes: Uint8Array, k, cam?)                 → {top, ms, crop?, cams?} | {error, code}
+//	classifyRGBA(pix: Uint8Array, w, h, stride, k, cam?) → {top, ms, crop?, cams?} | {error, code}
 //	warmup()                                       → {ms} | {error, code}
 //
 // info is {name, depth, classes, bytes, quant, kernels, resize, crop};
 // kernels is "simd" or "go" (see infoValue); resize and crop are the model's
 // preprocessing sizes, which the worker needs to decide when the browser
 // should downscale a large image before Go sees it (web/downscale.js).
+//
+// With cam true, cams holds the class activation map of each top-k class
+// (cam.go).
 //
 // Calls run to completion on the worker's thread; the page stays responsive
 // because it is a worker. Errors are values, never exceptions: a Go panic
@@ -311,7 +314,11 @@ func (s *state) classify(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, imageError(err)
 	}
-	return resultValue(res), nil
+	out := resultValue(res)
+	if camArg(args, 2) {
+		return out, addCAMs(out, s.model, res)
+	}
+	return out, nil
 }
 
 func (s *state) classifyRGBA(args []js.Value) (any, error) {
@@ -349,7 +356,11 @@ func (s *state) classifyRGBA(args []js.Value) (any, error) {
 		}
 		return nil, &codedError{"image", err}
 	}
-	return resultValue(res), nil
+	out := resultValue(res)
+	if camArg(args, 5) {
+		return out, addCAMs(out, s.model, res)
+	}
+	return out, nil
 }
 
 func resultValue(r *engine.Result) map[string]any {

@@ -1,9 +1,10 @@
 // The page: loads the manifest, starts the engine, shows model loading, and
 // routes every input to a result card. window.resnet is the scripting API
-// (DESIGN.md): {ready, classify(input, {k, downscale}), loadModel(url)}.
+// (DESIGN.md): {ready, classify(input, {k, downscale, cam}), loadModel(url)}.
 
 import * as boot from './boot.js';
 import { Camera } from './camera.js';
+import { showCAM } from './cam.js';
 import { wireInputs, renderGallery } from './inputs.js';
 import { TimingTable, drawCrop, formatBytes, pct, renderTop, timingLine } from './results.js';
 
@@ -125,7 +126,7 @@ function submit(blob, name) {
   const status = card.querySelector('.status');
   status.textContent = 'Classifying…';
   ready
-    .then(() => engine.classify(blob))
+    .then(() => engine.classify(blob, { cam: true }))
     .then((r) => {
       status.textContent = '';
       renderTop(card.querySelector('.top5'), r.top);
@@ -133,6 +134,7 @@ function submit(blob, name) {
       if (r.crop) drawCrop(canvas, r.crop);
       else approximateCrop(canvas, blob, card.querySelector('figcaption'));
       card.querySelector('.timing').textContent = timingLine(r.timings);
+      showCAM(card, r, engine.info);
       card.dataset.top1 = r.top[0]?.label ?? '';
       card.dataset.top1Index = r.top[0]?.index ?? '';
       timings.add(r.timings);

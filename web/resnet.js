@@ -1,7 +1,7 @@
 // The page's handle on the engine: starts the worker, loads models and turns
 // every supported input into what the worker takes (encoded bytes for files,
 // an ImageBitmap for elements and frames, pixels for ImageData). It is also
-// window.resnet: {ready, classify(input, {k, downscale}), loadModel(url)}
+// window.resnet: {ready, classify(input, {k, downscale, cam}), loadModel(url)}
 // (DESIGN.md). Large inputs are downscaled by the browser first
 // (downscale.js); timings.path says which path ran.
 
@@ -237,20 +237,22 @@ export class Engine extends EventTarget {
   // classify accepts Blob/File, ImageData, ImageBitmap, HTMLImageElement,
   // HTMLVideoElement or HTMLCanvasElement (and OffscreenCanvas, VideoFrame).
   // downscale: the factor of downscale.js, or false to keep Go's path for
-  // every size.
-  async classify(input, { k = 5, downscale = FACTOR, ...rest } = {}) {
+  // every size. cam: add the command line's cam object (classify -cam) for
+  // the top-1, and cams, one for each class of the top-k (web/cam.js).
+  async classify(input, { k = 5, downscale = FACTOR, cam = false, ...rest } = {}) {
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new TypeError(`classify: unknown option ${unknown.join(', ')} (k, downscale)`);
+    if (unknown.length) throw new TypeError(`classify: unknown option ${unknown.join(', ')} (k, downscale, cam)`);
+    cam = !!cam;
     downscale = checkFactor(downscale);
     const t0 = performance.now();
     let r;
     if (input instanceof Blob) {
       const bytes = await input.arrayBuffer();
-      r = await this.#call({ op: 'classify', bytes, k, downscale }, [bytes]);
+      r = await this.#call({ op: 'classify', bytes, k, downscale, cam }, [bytes]);
     } else if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
       // Copy: the caller keeps its ImageData intact.
       const pix = input.data.slice().buffer;
-      r = await this.#call({ op: 'classifyRGBA', pix, width: input.width, height: input.height, k, downscale }, [pix]);
+      r = await this.#call({ op: 'classifyRGBA', pix, width: input.width, height: input.height, k, downscale, cam }, [pix]);
     } else if (isDrawable(input)) {
       const t = performance.now();
       // The browser has already applied EXIF orientation to anything it
@@ -259,7 +261,7 @@ export class Engine extends EventTarget {
       // worker downscales it when it is larger than the model needs.
       const bitmap = await toBitmap(input);
       const capture = performance.now() - t;
-      r = await this.#call({ op: 'classifyBitmap', bitmap, k, downscale }, [bitmap]);
+      r = await this.#call({ op: 'classifyBitmap', bitmap, k, downscale, cam }, [bitmap]);
       r.ms.capture = capture;
     } else {
       throw new TypeError('classify: input must be a Blob/File, ImageData, ImageBitmap, or an image, video or canvas element');
@@ -288,8 +290,18 @@ export class Engine extends EventTarget {
     const out = { top: r.top, timings };
     if (r.crop) out.crop = new ImageData(r.crop.data, r.crop.width, r.crop.height);
     if (r.decoder) out.decoder = r.decoder;
+    if (r.cams) {
+      out.cams = r.cams.map(camObject);
+      out.cam = out.cams[0];
+    }
     return out;
   }
+}
+
+// camObject is a map from the worker as the command line prints it:
+// {index, size: [h, w], map: [numbers]}.
+function camObject(c) {
+  return { index: c.index, size: [c.size[0], c.size[1]], map: Array.from(c.map) };
 }
 
 function samePath(a, b) {

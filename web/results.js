@@ -57,6 +57,7 @@ export const STAGES = [
   ['decode', 'Decode'],
   ['preprocess', 'Preprocess'],
   ['inference', 'Inference'],
+  ['cam', 'Activation maps'],
   ['total', 'Total (engine)'],
   ['roundtrip', 'Total (page)'],
 ];

@@ -7,8 +7,9 @@
 // init (the compiled engine), expect (a model's head), load (its bytes,
 // held), commit (once the page has verified them), store. Classify ops:
 // classify (encoded bytes), classifyRGBA (pixels), classifyBitmap
-// (ImageBitmap, closed here on every path); they take {k, downscale}: see
-// web/downscale.js for when the browser downscales before Go;
+// (ImageBitmap, closed here on every path); they take {k, downscale, cam}:
+// see web/downscale.js for when the browser downscales before Go; cam asks
+// Go for the class activation maps of the top-k (result.cams);
 // result.ms.path says which path ran.
 
 import { FACTOR, centreCut, dctHint, downscaleSize } from './downscale.js';
@@ -77,7 +78,7 @@ const BROWSER_ORIENTS = { jpeg: true, png: true, gif: true, bmp: true };
 // decoder, exactly as on the command line; a larger one is decoded and
 // downscaled by the browser; a format Go does not decode (AVIF, HEIC on
 // Safari…) is decoded by the browser too.
-async function classify({ bytes, k = 5, downscale = FACTOR }) {
+async function classify({ bytes, k = 5, downscale = FACTOR, cam = false }) {
   const t0 = performance.now();
   const { resize } = sizes();
   const u8 = new Uint8Array(bytes);
@@ -87,17 +88,17 @@ async function classify({ bytes, k = 5, downscale = FACTOR }) {
   const ms = { probe: performance.now() - t0 };
   const big = stored && BROWSER_ORIENTS[stored.format] && downscaleSize(stored.width, stored.height, resize, downscale);
   if (stored && (!big || typeof createImageBitmap !== 'function')) {
-    return finish(api().classify(u8, k), t0, ms, 'go-decode');
+    return finish(api().classify(u8, k, cam), t0, ms, 'go-decode');
   }
   let frame;
   try {
     frame = await browserDecode(bytes, stored, downscale, ms);
   } catch {
     // Go decodes everything it probed; the browser's failure is not final.
-    if (stored) return finish(api().classify(u8, k), t0, ms, 'go-decode');
+    if (stored) return finish(api().classify(u8, k, cam), t0, ms, 'go-decode');
     checked(probe); // neither decoder knows it: report Go's message
   }
-  const r = finish(api().classifyRGBA(frame.data, frame.width, frame.height, 4 * frame.width, k), t0, ms, frame.path);
+  const r = finish(api().classifyRGBA(frame.data, frame.width, frame.height, 4 * frame.width, k, cam), t0, ms, frame.path);
   r.decoder = 'browser';
   return r;
 }
@@ -177,18 +178,18 @@ async function pixels(src, size, factor, ms) {
 
 // classifyRGBA and classifyBitmap take pixels (ImageData, frames): they
 // too are downscaled by the browser when larger than the model needs.
-async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR }) {
+async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR, cam = false }) {
   const t0 = performance.now();
   const { resize } = sizes();
   const size = downscaleSize(width, height, resize, downscale);
   if (!size || typeof createImageBitmap !== 'function') {
-    return finish(api().classifyRGBA(new Uint8Array(pix), width, height, width * 4, k), t0, {}, 'go-pixels');
+    return finish(api().classifyRGBA(new Uint8Array(pix), width, height, width * 4, k, cam), t0, {}, 'go-pixels');
   }
   const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(pix), width, height));
-  return classifyBitmap({ bitmap, k, downscale, t0 });
+  return classifyBitmap({ bitmap, k, downscale, cam, t0 });
 }
 
-async function classifyBitmap({ bitmap, k = 5, downscale = FACTOR, t0 = performance.now() }) {
+async function classifyBitmap({ bitmap, k = 5, downscale = FACTOR, cam = false, t0 = performance.now() }) {
   const ms = {};
   const { resize } = sizes();
   let frame;
@@ -201,5 +202,5 @@ async function classifyBitmap({ bitmap, k = 5, downscale = FACTOR, t0 = performa
     bitmap.close();
   }
   const path = ms.downscale === undefined ? 'go-pixels' : 'browser-downscale';
-  return finish(api().classifyRGBA(frame.data, frame.width, frame.height, frame.width * 4, k), t0, ms, path);
+  return finish(api().classifyRGBA(frame.data, frame.width, frame.height, frame.width * 4, k, cam), t0, ms, path);
 }

@@ -4,6 +4,11 @@
 //	classify [-model FILE] [-k 5] [-json] IMAGE...
 //	classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]
 //
+// Class activation maps (cam.go): -cam adds to each result
+// "cam": {"index", "size": [h, w], "map"} for the top-1 class (-cam-class N
+// for class N); -cam-png DIR writes each image's crop with its map overlaid.
+// With -tensor, -cam OUT.f32 writes the N×h×w maps of each image's top-1.
+//
 // In the first form it prints one result per image (IMAGE "-" is standard
 // input); with -json one object per line,
 // {"file","model","top":[{"index","label","prob"}],"ms":{…}} or
@@ -56,6 +61,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	tensor := fs.String("tensor", "", "classify a preprocessed N×3×H×W float32 tensor file instead of images")
 	logits := fs.String("logits", "", "with -tensor: where to write N×classes float32 logits")
 	size := fs.String("size", "", "with -tensor: HxW of each image (default: the model's crop)")
+	cam := &camFlag{file: tensorMode(args)}
+	fs.Var(cam, "cam", "add each image's class activation map to the JSON; with -tensor: where to write N×h×w float32 maps")
+	camClass := fs.Int("cam-class", -1, "the class whose map -cam and -cam-png give (default: each image's top-1)")
+	camPNG := fs.String("cam-png", "", "write each image's crop with its class activation map overlaid to this directory")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: classify [-model FILE] [-k 5] [-json] IMAGE... (IMAGE - is standard input)\n       classify -model FILE -tensor IN.f32 -logits OUT.f32 [-size HxW]\n")
 		fs.PrintDefaults()
@@ -79,7 +88,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if *logits == "" || fs.NArg() != 0 {
 			return fmt.Errorf("-tensor needs -logits and no image arguments")
 		}
-		return runTensor(m, *tensor, *logits, *size)
+		if *camPNG != "" {
+			return fmt.Errorf("-cam-png needs images, not -tensor")
+		}
+		return runTensor(m, *tensor, *logits, *size, camOptions{path: cam.path, class: *camClass})
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -88,10 +100,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *k < 1 {
 		return fmt.Errorf("-k %d: want at least 1", *k)
 	}
-	return classifyFiles(m, fs.Args(), *k, *asJSON, stdout)
+	co := camOptions{on: cam.on, class: *camClass, pngDir: *camPNG}
+	if err := co.check(m); err != nil {
+		return err
+	}
+	return classifyFiles(m, fs.Args(), *k, *asJSON, stdout, co)
 }
 
-func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout io.Writer) error {
+func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout io.Writer, co camOptions) error {
 	enc := json.NewEncoder(stdout)
 	failed := false
 	for _, file := range files {
@@ -102,6 +118,11 @@ func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout i
 		}
 		failed = failed || err != nil
 		rep := m.Report(file, r, err)
+		if err == nil {
+			if rep.CAM, err = co.apply(m, file, r); err != nil {
+				return err
+			}
+		}
 		if asJSON {
 			if err := enc.Encode(rep); err != nil {
 				// Not this file's answer after all: say so, and go on.
@@ -120,6 +141,9 @@ func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout i
 		for _, p := range r.Top {
 			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*p.Prob, p.Index, display(p.Label))
 		}
+		if rep.CAM != nil {
+			fmt.Fprintf(stdout, "  CAM of class %d: %s\n", rep.CAM.Index, camSummary(rep.CAM))
+		}
 	}
 	if failed {
 		return errSomeFailed
@@ -127,7 +151,7 @@ func classifyFiles(m *engine.Model, files []string, k int, asJSON bool, stdout i
 	return nil
 }
 
-func runTensor(m *engine.Model, in, out, size string) error {
+func runTensor(m *engine.Model, in, out, size string, co camOptions) error {
 	h, w := m.Meta().Pre.Crop, m.Meta().Pre.Crop
 	if size != "" {
 		if _, err := fmt.Sscanf(strings.ToLower(size), "%dx%d", &h, &w); err != nil {
@@ -154,9 +178,22 @@ func runTensor(m *engine.Model, in, out, size string) error {
 			return fmt.Errorf("%s: value %d (image %d) is %v", in, i, i/per+1, v)
 		}
 	}
-	y, err := m.Logits(x, len(x)/per, h, w)
+	if co.path == "" {
+		y, err := m.Logits(x, len(x)/per, h, w)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		return tensorfile.Write(out, y)
+	}
+	if err := co.check(m); err != nil {
+		return err
+	}
+	y, maps, _, err := m.LogitsCAM(x, len(x)/per, h, w, co.class)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	return tensorfile.Write(out, y)
+	if err := tensorfile.Write(out, y); err != nil {
+		return err
+	}
+	return tensorfile.Write(co.path, maps)
 }

@@ -186,6 +186,31 @@ test("8 concurrent requests (and 2 bad ones among them) all answer correctly", a
   good.forEach((res, i) => checkReport(names[i], res, want));
 });
 
+// ?cam=1 adds the command line's cam object (classify -cam): the top-1
+// class's activation map, the same values within float tolerance.
+test("?cam=1 returns the command line's class activation map", async () => {
+  const name = "eagle.jpg";
+  const run = promisify(execFile)(
+    "go",
+    ["run", "./cmd/classify", "-model", model, "-json", "-cam", path.join(photoDir, name)],
+    { cwd: root, encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  const res = await classify(worker.url, bodies[name], "?cam=1");
+  const want = JSON.parse((await run).stdout).cam;
+  assert.equal(res.status, 200, res.text);
+  const cam = res.json.cam;
+  assert.ok(cam && Array.isArray(cam.map), `no cam in ${res.text.slice(0, 200)}`);
+  assert.equal(cam.index, res.json.top[0].index, "the map is of the top-1 class");
+  assert.equal(cam.index, want.index, "class");
+  assert.deepEqual(cam.size, want.size, "size");
+  assert.equal(cam.map.length, want.size[0] * want.size[1]);
+  const scale = Math.max(...want.map.map(Math.abs));
+  const err = Math.max(...cam.map.map((v, i) => Math.abs(v - want.map[i])));
+  assert.ok(err <= 1e-4 * scale, `map differs from the command line's by ${err} (max |value| ${scale})`);
+  const plain = await classify(worker.url, bodies[name]);
+  assert.equal(plain.json.cam, undefined, "no cam without ?cam=1");
+});
+
 // Runs last: every photo above has gone through the one Go instance.
 test("the isolate's Go instance stays within its memory budget after photos", () => {
   assert.ok(memory.length >= 8, "no classified requests to measure");

@@ -46,8 +46,12 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 		}
 	}
 
+	// F, the last stage's output (after its ReLU): kept until the next
+	// call, for class activation maps (cam.go)
+	f := &s.x
+
 	// head: global average pool, fully connected
-	kernels.GlobalAvgPool(s.feat, s.x.f, s.x.h*s.x.w, s.x.c)
+	kernels.GlobalAvgPool(s.feat, f.f, f.h*f.w, f.c)
 	if n.int8 {
 		kernels.DenseI8(s.logits, n.fcWq, n.fcScale, n.fcBias, s.feat)
 	} else {

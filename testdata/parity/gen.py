@@ -4,7 +4,8 @@
 Writes, per model, a PyTorch state dict (.pth, torch's zip format), an ONNX
 export with BatchNorm nodes kept (.onnx), one with BatchNorm folded into the
 convolutions (-folded.onnx, what a default export and the ONNX model zoo give),
-a seeded input batch (.in.f32) and PyTorch's logits for it (.logits.f32).
+a seeded input batch (.in.f32), PyTorch's logits for it (.logits.f32) and
+class activation maps of each image's top-1 and lowest class (.cam.f32).
 
 The committed fixtures are reduced-width networks (same module names and
 forward semantics as torchvision, fewer channels) so they stay small; --full DIR
@@ -19,6 +20,7 @@ import copy
 import hashlib
 import os
 
+import numpy
 import torch
 import torch.nn as nn
 from torchvision.models import resnet
@@ -115,9 +117,24 @@ def write(model, name, outdir, n, res, gen, folded=True):
         export_onnx(model, x, os.path.join(outdir, name + "-folded.onnx"), folded=True)
     x.numpy().astype("<f4").tofile(os.path.join(outdir, name + ".in.f32"))
     logits.numpy().astype("<f4").tofile(os.path.join(outdir, name + ".logits.f32"))
+    cams(model, x, logits).numpy().astype("<f4").tofile(os.path.join(outdir, name + ".cam.f32"))
     d = (logits - logits32).abs().max().item()
     print(f"{name}: input {tuple(x.shape)}, logits range [{logits.min():.3f}, {logits.max():.3f}], "
           f"std {logits.std():.3f}, max |f64-f32| {d:.2e}")
+
+
+def cams(model, x, logits):
+    """Class activation maps, N x 2 x h x w: per image, of its top-1 class and
+    of its lowest-scoring class, CAM_k(y, x) = sum_c fc.weight[k, c] *
+    layer4(...)[c, y, x], in float64 like the logits."""
+    m = copy.deepcopy(model).double()
+    with torch.no_grad():
+        f = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x.double()))))))))
+        out = []
+        for i in range(x.shape[0]):
+            ks = [int(logits[i].argmax()), int(logits[i].argmin())]
+            out.append(torch.einsum("kc,chw->khw", m.fc.weight[ks], f[i]))
+    return torch.stack(out).float()
 
 
 def build(kind, width, seed):
@@ -152,6 +169,28 @@ def reader_fixtures(outdir):
     torch.save(nn.Conv2d(3, 2, 1), os.path.join(outdir, "module.pth"))
 
 
+def cams_only(args):
+    """The CAM fixtures for the committed networks. Another torch build may
+    not reproduce the committed weights bit for bit (the BatchNorm statistics
+    come from multithreaded train-mode passes), so the maps are computed from
+    the files themselves; the logits are recomputed as a check."""
+    for i, (kind, width) in enumerate([(18, args.w18), (50, args.w50)]):
+        name = f"resnet{kind}-w{width}"
+        p = lambda ext: os.path.join(args.out, name + ext)
+        model = build(kind, width, SEED + i)
+        model.load_state_dict(torch.load(p(".pth")))
+        model.eval()
+        x = torch.from_numpy(numpy.fromfile(p(".in.f32"), dtype="<f4").reshape(-1, 3, args.res, args.res))
+        want = torch.from_numpy(numpy.fromfile(p(".logits.f32"), dtype="<f4").reshape(x.shape[0], -1))
+        with torch.no_grad():
+            logits = copy.deepcopy(model).double()(x.double()).float()
+        d = (logits - want).abs().max().item()
+        assert d < 1e-5, f"{name}: recomputed logits differ from the committed ones by {d:.2e}"
+        c = cams(model, x, want)
+        c.numpy().astype("<f4").tofile(p(".cam.f32"))
+        print(f"{name}: CAMs {tuple(c.shape)}, range [{c.min():.3f}, {c.max():.3f}], logits check {d:.1e}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
@@ -164,8 +203,12 @@ def main():
     ap.add_argument("--reader-out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                          "..", "..", "tools", "convert", "pth", "testdata"),
                     help="output directory for the .pth reader's small fixtures")
+    ap.add_argument("--cams-only", action="store_true",
+                    help="only (re)write the .cam.f32 files, from the committed .pth, .in.f32 and .logits.f32")
     args = ap.parse_args()
     torch.set_num_threads(2)
+    if args.cams_only:
+        return cams_only(args)
     if not args.full:
         reader_fixtures(args.reader_out)
 
