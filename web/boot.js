@@ -12,7 +12,7 @@ performance.mark('resnet:boot');
 const query = new URLSearchParams(location.search);
 
 // manifest is a Promise of the server's manifest.json.
-// index.html preloads it (the server marks it no-cache: always current).
+// The server marks it no-cache: always current.
 export const manifest = fetch('manifest.json').then(async (res) => {
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const m = await res.json();

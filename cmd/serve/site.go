@@ -31,10 +31,11 @@ type site struct {
 	cfg    siteConfig
 	mounts []mount // longest prefix first
 	files  *fileCache
+	thumbs thumbCache
 }
 
 func newSite(cfg siteConfig) (*site, error) {
-	s := &site{cfg: cfg, files: newFileCache()}
+	s := &site{cfg: cfg, files: newFileCache(), thumbs: thumbCache{m: map[string]thumb{}}}
 	for _, m := range []struct{ prefix, dir string }{
 		{"/wasm/", cfg.Wasm},
 		{"/models/", cfg.Models},
@@ -65,6 +66,10 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if p == "/manifest.json" {
 		s.serveManifest(w, r)
+		return
+	}
+	if rel, ok := strings.CutPrefix(p, thumbsPrefix); ok {
+		s.serveThumb(w, r, rel)
 		return
 	}
 	if p == "/" {
@@ -177,8 +182,9 @@ type kernels struct {
 const kernelsDir = "kernels/"
 
 type sample struct {
-	Name string `json:"name"`
-	URL  string `json:"url"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Thumb string `json:"thumb"`
 }
 
 var modelDirExt = map[string]bool{".rnm": true, ".md": true, ".txt": true}
@@ -211,7 +217,7 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 					mf.Models = append(mf.Models, asset{Name: strings.TrimSuffix(name, ".rnm"), URL: e.versionedURL(m.prefix + name), SHA256: e.modelSum, Bytes: e.size})
 				}
 			case m.prefix == "/samples/" && imageExt[strings.ToLower(path.Ext(name))]:
-				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name})
+				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name, Thumb: thumbURL(name)})
 			case m.prefix == "/samples/" && isCreditsFile(name):
 				mf.Credits = m.prefix + name
 			}

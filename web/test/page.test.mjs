@@ -90,10 +90,16 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     // …in their relaxed-SIMD build, which this Chromium validates.
     assert.equal(info.relaxedSIMD, true);
     assert.equal(await page.locator('#mi-kernels').textContent(), 'WebAssembly SIMD (relaxed)');
-    // The download was shown byte by byte against the size in the header.
+    // The download was shown byte by byte, as one figure for the engine and
+    // the model together (never restarting at 0), against their full size.
     const progress = await page.evaluate(() => window.__progress);
-    const model = progress.filter((t) => /^Downloading model: .+ of 24\.\d MB$/.test(t));
-    assert.ok(model.length >= 3, `model progress steps: ${progress.join(' | ')}`);
+    const steps = progress.map((t) => t.match(/^Downloading: (\d+)% · [\d.]+ [kM]?B of ([\d.]+) MB/)).filter(Boolean);
+    assert.ok(steps.length >= 3, `progress steps: ${progress.join(' | ')}`);
+    const pcts = steps.map((m) => Number(m[1]));
+    assert.deepEqual(pcts, [...pcts].sort((a, b) => a - b), `the percentage went back: ${pcts}`);
+    const wasm = await page.evaluate(async () => (await (await fetch('/manifest.json')).json()).wasm.bytes);
+    const total = Number(steps.at(-1)[2]) * (1 << 20);
+    assert.ok(Math.abs(total - (info.bytes + wasm)) < 0.1 * (1 << 20), `the figure's total ${total} is not engine ${wasm} + model ${info.bytes}`);
   });
 
   it('classifies several files from the file picker', async () => {

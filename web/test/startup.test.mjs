@@ -1,7 +1,7 @@
 // The page's start-up (web/boot.js, web/assets.js, web/startup.js) in a
 // fresh Chromium profile with the default model: the model downloads while
-// the engine's wasm compiles and Go starts; the sample thumbnails and the
-// Cache Storage writes wait until the engine is idle, and then the wasm and
+// the engine's wasm compiles and Go starts; the sample thumbnails (small)
+// load at once; the Cache Storage writes wait until the engine is idle, and then the wasm and
 // the model are cached under their hashes; an engine download that does
 // not match its published hash is refused and not cached.
 
@@ -28,7 +28,7 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
       const { page, consoleLines } = await openDemo(ctx, `${srv.origin}/`);
       const t = await page.evaluate(() => {
         const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]));
-        const res = performance.getEntriesByType('resource').map((r) => ({ path: new URL(r.name).pathname, start: r.startTime }));
+        const res = performance.getEntriesByType('resource').map((r) => ({ path: new URL(r.name).pathname, start: r.startTime, size: r.encodedBodySize }));
         return { marks, res };
       });
       const start = (re) => t.res.find((r) => re.test(r.path))?.start;
@@ -42,10 +42,15 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
       // runs: nothing waits for the other.
       assert.ok(model < t.marks['resnet:wasm-compiled'] && wasm < t.marks['resnet:wasm-compiled'], `model at ${model}, wasm at ${wasm}, compiled at ${t.marks['resnet:wasm-compiled']}`);
       assert.ok(model < t.marks['resnet:go-started'], `the model download (${model}) waited for Go (${t.marks['resnet:go-started']})`);
-      // Thumbnails load once the model is in and the engine is idle.
-      const thumbs = t.res.filter((r) => r.path.startsWith('/samples/'));
-      for (const r of thumbs) assert.ok(r.start > t.marks['resnet:model-loaded'], `${r.path} requested at ${r.start}, before the model was loaded (${t.marks['resnet:model-loaded']})`);
-      await page.waitForFunction(() => document.querySelectorAll('#gallery img[src]').length > 0, null, { timeout: 30000 });
+      // The gallery shows at once, from small thumbnails (not the photos):
+      // requested before the model is in, and a few kB each.
+      const thumbs = t.res.filter((r) => r.path.startsWith('/thumbs/'));
+      assert.ok(thumbs.length >= 5, `thumbnails requested: ${JSON.stringify(t.res.map((r) => r.path))}`);
+      for (const r of thumbs) {
+        assert.ok(r.start < t.marks['resnet:model-loaded'], `${r.path} requested at ${r.start}, after the model was loaded (${t.marks['resnet:model-loaded']})`);
+        assert.ok(r.size > 0 && r.size < 24 << 10, `${r.path}: ${r.size} bytes`);
+      }
+      assert.ok(!t.res.some((r) => r.path.startsWith('/samples/')), 'the full-size samples were downloaded for the gallery');
 
       // Then the cache writes: both files under their hashes, and listed.
       const mf = await page.evaluate(async () => (await fetch('/manifest.json')).json());
