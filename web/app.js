@@ -8,6 +8,7 @@ import { wireInputs, renderGallery } from './inputs.js';
 import { TimingTable, drawCrop, formatBytes, pct, renderTop, timingLine } from './results.js';
 import { DownloadProgress, formatDuration } from './progress.js';
 import { explain } from './errors.js';
+import { serviceWorkerURL } from './resnet.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = new TimingTable($('timings-body'));
@@ -129,6 +130,7 @@ function onProgress({ detail }) {
 // waitText is what a card given before the model is ready says.
 function waitText() {
   const d = downloads;
+  if (askingFirst) return 'Waiting for the model: press “Download the model” above (Data Saver is on).';
   if (!d.total || !d.left) return 'Waiting for the model to load…';
   const eta = formatDuration(d.secondsLeft);
   return `Waiting for the model download: ${formatBytes(d.left)} left${eta ? ` (about ${eta})` : ''}, then classifying…`;
@@ -244,6 +246,47 @@ function onLiveResult(r) {
   }
 }
 
+// askFirst holds the first model's download until the visitor agrees
+// (Data Saver is on): classifications given meanwhile wait for it.
+let askingFirst = false;
+function askFirst(url, api) {
+  askingFirst = true;
+  const total = downloads.parts.get('model')?.total;
+  $('save-data-size').textContent = total ? formatBytes(total) : 'tens of MB';
+  $('save-data').hidden = false;
+  setProgress('Data Saver is on: the model is not downloaded yet.', 0, 1);
+  ready = new Promise((resolve, reject) => {
+    $('save-data-go').addEventListener(
+      'click',
+      () => {
+        askingFirst = false;
+        $('save-data').hidden = true;
+        for (const status of waiting) status.textContent = waitText();
+        api.loadModel(url).then(resolve, reject);
+      },
+      { once: true },
+    );
+  });
+  ready.catch(() => {});
+}
+
+// showCredits shows the credits file in a dialog over the page, so that
+// reading them loses no result; without <dialog> the link opens a new tab.
+async function showCredits(ev, url) {
+  const dialog = $('credits-dialog');
+  if (typeof dialog.showModal !== 'function') return;
+  ev.preventDefault();
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    $('credits-text').textContent = await res.text();
+  } catch (e) {
+    $('credits-text').textContent = `Could not load the credits (${e.message}). They are in ${url}.`;
+  }
+  dialog.showModal();
+  $('credits-close').focus();
+}
+
 // expectDownloads tells the progress figure, before the first byte, what
 // a first visit downloads: the engine and the first model when they are
 // not in the cache (the loader's list of stored hashes says so).
@@ -329,6 +372,8 @@ async function main() {
     document.body.dataset.ready = 'error';
     ready = Promise.reject(new Error('no model'));
     ready.catch(() => {});
+  } else if (boot.asksFirst(manifest)) {
+    askFirst(modelURL, api);
   } else {
     api.loadModel(modelURL);
   }
@@ -359,6 +404,8 @@ async function main() {
   if (manifest.credits) {
     $('credits-link').href = manifest.credits;
     $('credits').hidden = false;
+    $('credits-link').addEventListener('click', (ev) => showCredits(ev, manifest.credits));
+    $('credits-close').addEventListener('click', () => $('credits-dialog').close());
   }
   $('clear').addEventListener('click', () => {
     $('results').replaceChildren();
@@ -366,6 +413,15 @@ async function main() {
     objectURLs.clear();
     $('results-empty').hidden = false;
   });
+  // Offline after one visit (web/sw.js), registered once the first model is
+  // in and the engine idle: its own downloads then take nothing from them.
+  if ('serviceWorker' in navigator) {
+    ready
+      .catch(() => {})
+      .then(() => engine.quiet())
+      .then(() => navigator.serviceWorker.register(serviceWorkerURL()))
+      .catch(() => {}); // e.g. a private window: the page works, just not offline
+  }
   new Camera(
     engine,
     {

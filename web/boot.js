@@ -27,6 +27,24 @@ export function firstModel(m) {
   return query.get('model') || m.defaultModel?.replace(/\?v=[0-9a-f]+$/, '') || null;
 }
 
+// asksFirst says whether the first model waits for the visitor's go-ahead:
+// with Data Saver on (navigator.connection.saveData), tens of megabytes are
+// not downloaded unasked — unless the model is in the cache already (the
+// loader's list of stored hashes says so).
+export function asksFirst(m) {
+  if (!navigator.connection?.saveData) return false;
+  const url = firstModel(m);
+  const path = url && new URL(url, location.href).pathname;
+  const listed = m.models?.find((x) => new URL(x.url, location.href).pathname === path);
+  let stored = '';
+  try {
+    stored = localStorage.getItem('resnet-stored') || '';
+  } catch {
+    // no storage: nothing is known to be cached
+  }
+  return !(listed && stored.includes(listed.sha256));
+}
+
 // engine is the started Engine; null without WebAssembly, or the error
 // that stopped it being made (a bad ?kernels= value). app.js explains both.
 export const engine = create();
@@ -45,7 +63,7 @@ function create() {
   manifest.then(
     (m) => {
       const url = firstModel(m);
-      if (url) e.loadModel(url).catch(() => {}); // app.js asks for the same load and reports it
+      if (url && !asksFirst(m)) e.loadModel(url).catch(() => {}); // app.js asks for the same load and reports it
     },
     () => {},
   );

@@ -156,7 +156,10 @@ type manifest struct {
 	DefaultModel string   `json:"defaultModel,omitempty"`
 	Samples      []sample `json:"samples"`
 	Credits      string   `json:"credits,omitempty"`
-	Missing      []string `json:"missing,omitempty"`
+	// Shell lists the page's own files, which the service worker (web/sw.js)
+	// keeps so that the page opens offline.
+	Shell   []string `json:"shell"`
+	Missing []string `json:"missing,omitempty"`
 }
 
 type asset struct {
@@ -184,10 +187,13 @@ const kernelsDir = "kernels/"
 type sample struct {
 	Name  string `json:"name"`
 	URL   string `json:"url"`
-	Thumb string `json:"thumb"`
+	Thumb string `json:"thumb,omitempty"`
 }
 
 var modelDirExt = map[string]bool{".rnm": true, ".md": true, ".txt": true}
+
+// shellExt are the kinds of the page's own files (web/, top level).
+var shellExt = map[string]bool{".html": true, ".js": true, ".css": true, ".webmanifest": true, ".png": true, ".svg": true, ".ico": true}
 
 var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".bmp": true}
 
@@ -220,6 +226,8 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name, Thumb: thumbURL(name)})
 			case m.prefix == "/samples/" && isCreditsFile(name):
 				mf.Credits = m.prefix + name
+			case m.prefix == "/" && shellExt[strings.ToLower(path.Ext(name))]:
+				mf.Shell = append(mf.Shell, "/"+name)
 			}
 		}
 	}
@@ -239,6 +247,22 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 	}
 	if mf.Samples == nil {
 		mf.Samples = []sample{}
+	}
+	for _, m := range s.mounts {
+		if m.prefix == "/" {
+			icons, _ := fs.ReadDir(m.root.FS(), "icons")
+			for _, d := range icons {
+				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+					mf.Shell = append(mf.Shell, "/icons/"+d.Name())
+				}
+			}
+		}
+	}
+	if mf.Shell == nil {
+		mf.Shell = []string{}
+	}
+	if mf.Credits != "" {
+		mf.Shell = append(mf.Shell, mf.Credits)
 	}
 	for _, a := range mf.Models {
 		if a.Name+".rnm" == s.cfg.DefaultModel || mf.DefaultModel == "" {

@@ -5,7 +5,7 @@
 // of the test photos (a JPEG, a PNG through the browser's decoder, one with
 // EXIF orientation 6: the paths that differ between engines; page.test.mjs
 // covers every photo in Chromium); a text file named .jpg gets a plain
-// error; the fake camera, where the engine offers one, gives live results;
+// error; the fake camera gives live results;
 // the manifest is fetched once, and nothing is logged as an error.
 
 import { describe, it, before, after } from 'node:test';
@@ -28,7 +28,9 @@ const ENGINES = [
   // (its own dataType/data members carry one string), so a synthetic paste
   // there carries the photo's address (which the page fetches), not a file.
   { name: 'Firefox ESR', launch: () => launchFirefox({ prefs: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true } }), camera: true, paste: 'url' },
-  { name: 'WebKit', launch: () => launchWebKit(), camera: false, paste: 'file' },
+  // WebKit's mock camera (a WebKitSettings switch of MiniBrowser) films a
+  // generated pattern too.
+  { name: 'WebKit', launch: () => launchWebKit({ args: ['--enable-media-stream=true', '--enable-mock-capture-devices=true'] }), camera: true, paste: 'file' },
 ];
 
 // cards reads every result card: name, top-1, error text.

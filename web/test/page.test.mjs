@@ -180,6 +180,41 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     assert.match(bad, /input must be/);
   });
 
+  it('explains bad files in plain words with a clean placeholder, and names skipped ones', async () => {
+    const bad = (n) => join(PHOTOS, '..', 'bad', n);
+    const notes = join(PHOTOS, 'LICENSES.md'); // text/markdown: not offered to the engine at all
+    await page.setInputFiles('#files', [bad('text.jpg'), bad('heic.heic'), notes]);
+    assert.match(await page.locator('#input-error').textContent(), /^Skipped, not an image: “LICENSES\.md”\.$/);
+    const text = await card('text.jpg');
+    assert.match(text.error, /^“text\.jpg” is not an image: /);
+    const heic = await card('heic.heic');
+    assert.match(heic.error, /^“heic\.heic” is a HEIC photo.*JPEG/);
+    // No broken-image icon and no empty "what the model saw" box.
+    const look = await page.evaluate(() =>
+      [...document.querySelectorAll('#results .card.failed')].map((c) => ({
+        placeholder: c.classList.contains('no-preview'),
+        thumbShown: getComputedStyle(c.querySelector('.thumb')).display !== 'none',
+        cropShown: !c.querySelector('.crop').hidden,
+      })),
+    );
+    assert.equal(look.length, 2);
+    for (const l of look) assert.deepEqual(l, { placeholder: true, thumbShown: false, cropShown: false });
+  });
+
+  it('shows the credits over the results, and opens the chooser with Enter', async () => {
+    const before = await page.locator('#results .card').count();
+    await page.locator('#credits-link').click();
+    await page.locator('#credits-dialog').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#credits-text').textContent(), /licen[cs]e/i);
+    assert.equal(await page.evaluate(() => location.pathname), '/');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#credits-dialog').isVisible(), false);
+    assert.equal(await page.locator('#results .card').count(), before, 'results lost');
+    await page.locator('#files').focus();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Enter')]);
+    assert.equal(chooser.isMultiple(), true);
+  });
+
   it('sends no image data anywhere', () => {
     assert.ok(requests.length > 0, 'the network log is empty: not recording');
     for (const r of requests) {

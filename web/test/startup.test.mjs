@@ -67,6 +67,53 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
     }
   });
 
+  it('on a slow link, shows one figure with time left, and a card given early waits for the download, then classifies', async () => {
+    const { ctx, close } = await launch();
+    try {
+      const page = ctx.pages()[0];
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Network.enable');
+      // 40 Mbit/s, 40 ms: the model takes about 5 s, time for the page to
+      // say what it is waiting for.
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 40e6 / 8, uploadThroughput: 40e6 / 8 });
+      await page.goto(`${srv.origin}/`);
+      await page.waitForFunction(() => /^Downloading: \d+% .* about .+ left$/.test(document.getElementById('progress-label').textContent), null, { timeout: 60000 });
+      // The gallery is there before the model.
+      await page.waitForFunction(() => [...document.querySelectorAll('#gallery img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30000 });
+      assert.notEqual(await page.evaluate(() => document.body.dataset.ready), 'true', 'the model was in before the thumbnails');
+      await page.setInputFiles('#files', [join(ROOT, 'testdata', 'photos', 'coffee.jpg')]);
+      const early = await page.locator('#results .card .status').textContent();
+      assert.match(early, /^Waiting for the model download: [\d.]+ MB left/);
+      await page.waitForFunction(() => document.querySelector('#results .card').dataset.top1, null, { timeout: 120000 });
+      assert.equal(await page.evaluate(() => Number(document.querySelector('#results .card').dataset.top1Index)), 967);
+    } finally {
+      await close();
+    }
+  });
+
+  it('with Data Saver on, asks before downloading the model', async () => {
+    const { ctx, close } = await launch();
+    try {
+      await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, 'connection', { get: () => ({ saveData: true, effectiveType: '3g' }) }));
+      const page = ctx.pages()[0];
+      const models = [];
+      page.on('request', (r) => /\/models\//.test(r.url()) && models.push(r.url()));
+      await page.goto(`${srv.origin}/`);
+      await page.locator('#save-data-go').waitFor({ state: 'visible', timeout: 30000 });
+      assert.match(await page.locator('#save-data').textContent(), /2\d\.\d MB/);
+      await page.setInputFiles('#files', [join(ROOT, 'testdata', 'photos', 'coffee.jpg')]);
+      await page.waitForTimeout(1500); // time enough for a download to begin
+      assert.deepEqual(models, [], 'the model was requested before the visitor agreed');
+      assert.match(await page.locator('#results .card .status').textContent(), /Download the model/);
+      await page.locator('#save-data-go').click();
+      await page.waitForFunction(() => document.querySelector('#results .card').dataset.top1, null, { timeout: 120000 });
+      assert.equal(models.length, 1);
+      assert.equal(await page.locator('#save-data').isHidden(), true);
+    } finally {
+      await close();
+    }
+  });
+
   it('refuses an engine download that does not match its published hash, and caches nothing of it', async () => {
     // A valid module with one byte changed (the last, in a custom section):
     // it compiles, and only the hash can tell.
