@@ -21,7 +21,9 @@ self.addEventListener('install', (ev) => {
   ev.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      const res = await fetch('manifest.json', { cache: 'no-cache' });
+      // ?sw names this request in server logs (and tests that count the
+      // page's own fetches of the manifest); servers ignore the query.
+      const res = await fetch('manifest.json?sw', { cache: 'no-cache' });
       if (!res.ok) throw new Error(`manifest.json: HTTP ${res.status}`);
       const m = await res.clone().json();
       const urls = new Set(['./', ...(m.shell || []), m.wasmExec, m.kernels?.loader, ...(m.samples || []).map((s) => s.thumb)]);

@@ -41,12 +41,12 @@ const TAG = '<script src="/__test/recorder.js"></script>';
 
 // recorderProxy forwards everything to origin unchanged, except the page
 // itself, which gets the recorder as its first script (same origin, so the
-// page's CSP allows it). paths lists every request path it saw.
+// page's CSP allows it). paths lists every request path (and query) it saw.
 export async function recorderProxy(origin) {
   const paths = [];
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
-    paths.push(path);
+    paths.push(req.url);
     if (path === '/__test/recorder.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
       res.end(RECORDER);

@@ -148,6 +148,7 @@ for (const engine of ENGINES) {
       await b.setViewport(1280, 900);
       const errors = [...(await b.evaluate(() => window.__errors)), ...b.consoleErrors()];
       assert.deepEqual(errors, [], `${b.name} (${b.version})`);
+      // The page's own fetches (the service worker's install names itself).
       const manifests = proxy.paths.filter((p) => p === '/manifest.json').length;
       assert.equal(manifests, 1, `${b.name} fetched manifest.json ${manifests} times`);
     });
