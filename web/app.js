@@ -173,11 +173,11 @@ function submit(blob, name) {
       status.textContent = '';
       renderTop(card.querySelector('.top5'), r.top);
       const canvas = card.querySelector('canvas');
-      reveal(card, card.querySelector('.top5 li'));
       card.querySelector('.crop').hidden = false;
       if (r.crop) drawCrop(canvas, r.crop);
       else approximateCrop(canvas, blob, card.querySelector('figcaption'));
       card.querySelector('.timing').textContent = timingLine(r.timings);
+      reveal(card, card.querySelector('.top5 li')); // with the card's final layout
       card.dataset.top1 = r.top[0]?.label ?? '';
       card.dataset.top1Index = r.top[0]?.index ?? '';
       timings.add(r.timings);
