@@ -14,7 +14,13 @@
 
 const SHELL = 'resnet-shell-v1';
 
-// Never kept here: big, and kept by hash by the page itself.
+// OWN are the kinds of file that are the page's own, by path: its modules,
+// style, web app manifest and icons, the file list, thumbnails and the
+// credits. Anything else — the big files kept by hash by the page, photos
+// fetched by the image URL field, whatever a test serves — goes to the
+// network untouched. Decided from the URL alone: respondWith must be called
+// at once.
+const OWN = /(\.(m?js|css|webmanifest|md)|\/manifest\.json|\/icons\/[^/]+\.png|\/thumbs\/[^/]+\.jpg)$/;
 const BIG = /\/(models\/|wasm\/resnet\.wasm$|wasm\/kernels\/[^/]+\.wasm$)/;
 
 self.addEventListener('install', (ev) => {
@@ -53,15 +59,18 @@ self.addEventListener('fetch', (ev) => {
   const req = ev.request;
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== location.origin || BIG.test(url.pathname) || req.headers.has('range')) return;
-  if (url.pathname.startsWith('/__sha256/')) return;
-  ev.respondWith(url.searchParams.has('v') ? cacheFirst(req) : networkFirst(req));
+  if (req.mode !== 'navigate' && !OWN.test(url.pathname)) return;
+  ev.respondWith(url.searchParams.has('v') ? cacheFirst(req) : networkFirst(req, ev));
 });
 
-async function networkFirst(req) {
+async function networkFirst(req, ev) {
   const cache = await caches.open(SHELL);
   try {
     const res = await fetch(req);
     if (res.ok && res.type === 'basic') await keep(cache, req, res.clone());
+    // A new file list may name files this worker has not kept yet (a new
+    // module in a deployment): keep them now, for the next visit offline.
+    if (res.ok && /\/manifest\.json$/.test(new URL(req.url).pathname)) ev.waitUntil(keepMissing(cache, res.clone()));
     return res;
   } catch (e) {
     const hit = await cache.match(req, { ignoreSearch: isPage(req) });
@@ -77,6 +86,19 @@ async function cacheFirst(req) {
   const res = await fetch(req);
   if (res.ok && res.type === 'basic') await keep(cache, req, res.clone());
   return res;
+}
+
+async function keepMissing(cache, res) {
+  try {
+    const m = await res.json();
+    for (const u of [...(m.shell || []), m.wasmExec, ...(m.samples || []).map((s) => s.thumb)]) {
+      if (!u || (await cache.match(u))) continue;
+      const r = await fetch(u);
+      if (r.ok) await keep(cache, new Request(u), r);
+    }
+  } catch {
+    // offline again, or a bad list: the next visit tries again
+  }
 }
 
 // isPage: the page itself answers for any of its addresses (?model=…).

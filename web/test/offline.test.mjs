@@ -56,12 +56,19 @@ describe('offline and installable', { skip: skipWithoutModel() }, () => {
     const native = nativeTops([join(PHOTOS, 'coffee.jpg')]);
     // The service worker is registered once the model is in and the engine
     // idle; the page caches the engine and the model by hash meanwhile.
-    await page.waitForFunction(async () => {
-      const r = await navigator.serviceWorker.getRegistration();
-      const mf = await (await fetch('/manifest.json')).json();
-      const stored = localStorage.getItem('resnet-stored') || '';
-      return r?.active?.state === 'activated' && stored.includes(mf.wasm.sha256) && stored.includes(mf.models.find((m) => m.url === mf.defaultModel).sha256);
-    }, null, { timeout: 60000, polling: 500 });
+    // (waitForFunction takes a Promise for a truthy answer: poll in the page.)
+    await page.evaluate(async () => {
+      const ready = async () => {
+        const r = await navigator.serviceWorker.getRegistration();
+        const mf = await (await fetch('/manifest.json')).json();
+        const stored = localStorage.getItem('resnet-stored') || '';
+        const kept = await caches.open('resnet-shell-v1').then((c) => c.match('/'));
+        return r?.active?.state === 'activated' && !!navigator.serviceWorker.controller && !!kept && stored.includes(mf.wasm.sha256) && stored.includes(mf.models.find((m) => m.url === mf.defaultModel).sha256);
+      };
+      for (let t0 = Date.now(); !(await ready()); await new Promise((r) => setTimeout(r, 500))) {
+        if (Date.now() - t0 > 60000) throw new Error('the service worker and the caches were not ready within 60 s');
+      }
+    });
     await browser.ctx.setOffline(true);
     try {
       assert.equal(await page.evaluate(() => fetch('/manifest.json?nocache=' + Math.random()).then(() => 'online', () => 'offline')), 'offline');

@@ -73,17 +73,17 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
       const page = ctx.pages()[0];
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Network.enable');
-      // 40 Mbit/s, 40 ms: the model takes about 5 s, time for the page to
+      // 20 Mbit/s, 40 ms: the model takes about 10 s, time for the page to
       // say what it is waiting for.
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 40e6 / 8, uploadThroughput: 40e6 / 8 });
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 20e6 / 8, uploadThroughput: 20e6 / 8 });
       await page.goto(`${srv.origin}/`);
       await page.waitForFunction(() => /^Downloading: \d+% .* about .+ left$/.test(document.getElementById('progress-label').textContent), null, { timeout: 60000 });
-      // The gallery is there before the model.
-      await page.waitForFunction(() => [...document.querySelectorAll('#gallery img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30000 });
-      assert.notEqual(await page.evaluate(() => document.body.dataset.ready), 'true', 'the model was in before the thumbnails');
       await page.setInputFiles('#files', [join(ROOT, 'testdata', 'photos', 'coffee.jpg')]);
       const early = await page.locator('#results .card .status').textContent();
       assert.match(early, /^Waiting for the model download: [\d.]+ MB left/);
+      // The gallery is there before the model.
+      await page.waitForFunction(() => [...document.querySelectorAll('#gallery img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30000 });
+      assert.notEqual(await page.evaluate(() => document.body.dataset.ready), 'true', 'the model was in before the thumbnails');
       await page.waitForFunction(() => document.querySelector('#results .card').dataset.top1, null, { timeout: 120000 });
       assert.equal(await page.evaluate(() => Number(document.querySelector('#results .card').dataset.top1Index)), 967);
     } finally {
