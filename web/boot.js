@@ -12,7 +12,7 @@ performance.mark('resnet:boot');
 const query = new URLSearchParams(location.search);
 
 // manifest is a Promise of the server's manifest.json.
-// index.html preloads it (the server marks it no-cache: always current).
+// The server marks it no-cache: always current.
 export const manifest = fetch('manifest.json').then(async (res) => {
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const m = await res.json();
@@ -25,6 +25,24 @@ manifest.catch(() => {}); // app.js shows the error
 // server's default without its ?v= cache buster (what a person would type).
 export function firstModel(m) {
   return query.get('model') || m.defaultModel?.replace(/\?v=[0-9a-f]+$/, '') || null;
+}
+
+// asksFirst says whether the first model waits for the visitor's go-ahead:
+// with Data Saver on (navigator.connection.saveData), tens of megabytes are
+// not downloaded unasked — unless the model is in the cache already (the
+// loader's list of stored hashes says so).
+export function asksFirst(m) {
+  if (!navigator.connection?.saveData) return false;
+  const url = firstModel(m);
+  const path = url && new URL(url, location.href).pathname;
+  const listed = m.models?.find((x) => new URL(x.url, location.href).pathname === path);
+  let stored = '';
+  try {
+    stored = localStorage.getItem('resnet-stored') || '';
+  } catch {
+    // no storage: nothing is known to be cached
+  }
+  return !(listed && stored.includes(listed.sha256));
 }
 
 // engine is the started Engine; null without WebAssembly, or the error
@@ -45,7 +63,7 @@ function create() {
   manifest.then(
     (m) => {
       const url = firstModel(m);
-      if (url) e.loadModel(url).catch(() => {}); // app.js asks for the same load and reports it
+      if (url && !asksFirst(m)) e.loadModel(url).catch(() => {}); // app.js asks for the same load and reports it
     },
     () => {},
   );

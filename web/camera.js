@@ -28,7 +28,14 @@ export class Camera {
     this.deviceIndex = 0;
     this.facing = 'user';
     this.stamps = [];
-    ui.start.addEventListener('click', () => (this.running ? this.stop() : this.start()));
+    // While the camera is being asked for, the button is marked busy rather
+    // than disabled: disabling the focused button would drop keyboard focus
+    // to the page's body.
+    ui.start.addEventListener('click', () => {
+      if (ui.start.getAttribute('aria-disabled') === 'true') return;
+      if (this.running) this.stop();
+      else this.start();
+    });
     ui.switchBtn.addEventListener('click', () => this.switchCamera());
     ui.mirror.addEventListener('change', () => this.#applyMirror());
     this.#applyMirror();
@@ -46,7 +53,7 @@ export class Camera {
       return;
     }
     this.setStatus('Asking for the camera…', 'asking');
-    this.ui.start.disabled = true;
+    this.ui.start.setAttribute('aria-disabled', 'true');
     const video = deviceId
       ? { deviceId: { exact: deviceId }, width: { ideal: 1280 }, height: { ideal: 720 } }
       : { facingMode: this.facing, width: { ideal: 1280 }, height: { ideal: 720 } };
@@ -54,11 +61,10 @@ export class Camera {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
     } catch (e) {
-      this.ui.start.disabled = false;
       this.setStatus(messageFor(e), stateFor(e));
       return;
     } finally {
-      this.ui.start.disabled = false;
+      this.ui.start.removeAttribute('aria-disabled');
     }
     this.#stopTracks();
     this.stream = stream;

@@ -6,6 +6,15 @@ const MAX_URL_BYTES = 64 << 20;
 export function wireInputs({ submit, showError }) {
   const $ = (id) => document.getElementById(id);
 
+  // Space opens the chooser of a focused file input in every browser;
+  // Enter, which people press on a button, does not by itself.
+  $('files').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+      ev.preventDefault();
+      ev.target.click();
+    }
+  });
+
   $('files').addEventListener('change', (ev) => {
     const files = [...ev.target.files];
     ev.target.value = ''; // choosing the same file again fires change again
@@ -72,8 +81,8 @@ export function wireInputs({ submit, showError }) {
 
 function submitFiles(files, submit, showError) {
   const images = files.filter((f) => !f.type || f.type.startsWith('image/'));
-  const skipped = files.length - images.length;
-  if (skipped) showError(`${skipped} file${skipped > 1 ? 's are' : ' is'} not an image and ${skipped > 1 ? 'were' : 'was'} skipped.`);
+  const skipped = files.filter((f) => !images.includes(f)).map((f) => `“${f.name}”`);
+  if (skipped.length) showError(`Skipped, not ${skipped.length > 1 ? 'images' : 'an image'}: ${skipped.join(', ')}.`);
   else showError('');
   for (const f of images) submit(f, f.name);
 }
@@ -114,9 +123,9 @@ export async function fetchURL(url, submit, showError) {
   submit(blob, name);
 }
 
-// renderGallery makes a button per sample; the thumbnails themselves load
-// once `after` (a promise, or nothing) settles.
-export function renderGallery(list, samples, submit, showError, after) {
+// renderGallery makes a button per sample, with the server's small
+// thumbnail (a few kB: it loads at once, even while the model downloads).
+export function renderGallery(list, samples, submit, showError) {
   const items = samples.slice(0, 12).map((s) => {
     const li = document.createElement('li');
     const b = document.createElement('button');
@@ -124,9 +133,8 @@ export function renderGallery(list, samples, submit, showError, after) {
     b.title = s.name;
     b.setAttribute('aria-label', `Classify sample: ${s.name.replaceAll(/[-_]/g, ' ')}`);
     const img = document.createElement('img');
-    Promise.resolve(after).then(() => (img.src = s.url));
+    img.src = s.thumb || s.url;
     img.alt = '';
-    img.loading = 'lazy';
     img.decoding = 'async';
     b.append(img);
     b.addEventListener('click', () => fetchURL(s.url, submit, showError));

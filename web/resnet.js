@@ -334,16 +334,28 @@ async function toBitmap(x) {
   }
 }
 
-// Trusted Types (see the CSP in cmd/serve) allow only this one script URL.
+// Trusted Types (see the CSP in cmd/serve) allow only the page's own two
+// script URLs: the engine's worker and the service worker (web/sw.js).
 let ttPolicy;
-function workerURL() {
-  const url = new URL('worker.js', import.meta.url).href;
+function scriptURL(name) {
+  const url = new URL(name, import.meta.url).href;
   if (!self.trustedTypes) return url;
+  const allowed = ['worker.js', 'sw.js'].map((n) => new URL(n, import.meta.url).href);
   ttPolicy ??= trustedTypes.createPolicy('resnet', {
     createScriptURL: (u) => {
-      if (u !== url) throw new TypeError(`refusing script URL ${u}`);
+      if (!allowed.includes(u)) throw new TypeError(`refusing script URL ${u}`);
       return u;
     },
   });
   return ttPolicy.createScriptURL(url);
+}
+
+function workerURL() {
+  return scriptURL('worker.js');
+}
+
+// serviceWorkerURL is web/sw.js's URL, as navigator.serviceWorker.register
+// takes it under Trusted Types.
+export function serviceWorkerURL() {
+  return scriptURL('sw.js');
 }

@@ -21,28 +21,29 @@ var errNotFile = errors.New("not a regular file")
 // contentTypes is explicit so that the answer does not depend on the
 // machine's mime.types (browsers refuse to compile wasm served otherwise).
 var contentTypes = map[string]string{
-	".html": "text/html; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
-	".mjs":  "text/javascript; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-	".json": "application/json",
-	".wasm": "application/wasm",
-	".rnm":  "application/octet-stream",
-	".svg":  "image/svg+xml",
-	".png":  "image/png",
-	".jpg":  "image/jpeg",
-	".jpeg": "image/jpeg",
-	".gif":  "image/gif",
-	".webp": "image/webp",
-	".bmp":  "image/bmp",
-	".ico":  "image/x-icon",
-	".md":   "text/markdown; charset=utf-8",
-	".txt":  "text/plain; charset=utf-8",
+	".html":        "text/html; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".mjs":         "text/javascript; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".json":        "application/json",
+	".webmanifest": "application/manifest+json",
+	".wasm":        "application/wasm",
+	".rnm":         "application/octet-stream",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".jpg":         "image/jpeg",
+	".jpeg":        "image/jpeg",
+	".gif":         "image/gif",
+	".webp":        "image/webp",
+	".bmp":         "image/bmp",
+	".ico":         "image/x-icon",
+	".md":          "text/markdown; charset=utf-8",
+	".txt":         "text/plain; charset=utf-8",
 }
 
 // compressible lists the types worth gzipping; images are compressed already.
 var compressible = map[string]bool{
-	".html": true, ".js": true, ".mjs": true, ".css": true, ".json": true,
+	".html": true, ".js": true, ".mjs": true, ".css": true, ".json": true, ".webmanifest": true,
 	".wasm": true, ".rnm": true, ".svg": true, ".md": true, ".txt": true, ".bmp": true,
 }
 

@@ -4,6 +4,7 @@
 // pays, content-hash ETags, cross-origin isolation and a strict CSP.
 //
 //	serve [-addr 127.0.0.1:8080] [-web web] [-wasm build/web] [-models weights] [-samples testdata/photos]
+//	serve -dist DIR    write the same site as plain files for a static host, then exit
 //
 // PORT in the environment overrides the port of the default address.
 package main
@@ -41,11 +42,20 @@ func run() error {
 	sampleDir := flag.String("samples", "testdata/photos", "sample photos and their licences, served under /samples/")
 	defModel := flag.String("default", "resnet50-keras.rnm", "the model the page loads when its URL names none (else the first found)")
 	quiet := flag.Bool("q", false, "do not log requests")
+	dist := flag.String("dist", "", "write the site as static files into this directory and exit (make dist)")
 	flag.Parse()
 
 	site, err := newSite(siteConfig{Web: *webDir, Wasm: *wasmDir, Models: *modelDir, Samples: *sampleDir, DefaultModel: *defModel})
 	if err != nil {
 		return err
+	}
+	if *dist != "" {
+		files, err := writeDist(site, *dist)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("wrote %d files to %s\n", len(files), *dist)
+		return nil
 	}
 	var h http.Handler = site
 	if !*quiet {

@@ -30,10 +30,11 @@ type site struct {
 	cfg    siteConfig
 	mounts []mount // longest prefix first
 	files  *fileCache
+	thumbs thumbCache
 }
 
 func newSite(cfg siteConfig) (*site, error) {
-	s := &site{cfg: cfg, files: newFileCache()}
+	s := &site{cfg: cfg, files: newFileCache(), thumbs: thumbCache{m: map[string]thumb{}}}
 	for _, m := range []struct{ prefix, dir string }{
 		{"/wasm/", cfg.Wasm},
 		{"/models/", cfg.Models},
@@ -64,6 +65,10 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if p == "/manifest.json" {
 		s.serveManifest(w, r)
+		return
+	}
+	if rel, ok := strings.CutPrefix(p, thumbsPrefix); ok {
+		s.serveThumb(w, r, rel)
 		return
 	}
 	if p == "/" {
@@ -150,7 +155,10 @@ type manifest struct {
 	DefaultModel string   `json:"defaultModel,omitempty"`
 	Samples      []sample `json:"samples"`
 	Credits      string   `json:"credits,omitempty"`
-	Missing      []string `json:"missing,omitempty"`
+	// Shell lists the page's own files, which the service worker (web/sw.js)
+	// keeps so that the page opens offline.
+	Shell   []string `json:"shell"`
+	Missing []string `json:"missing,omitempty"`
 }
 
 type asset struct {
@@ -176,11 +184,15 @@ type kernels struct {
 const kernelsDir = "kernels/"
 
 type sample struct {
-	Name string `json:"name"`
-	URL  string `json:"url"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Thumb string `json:"thumb,omitempty"`
 }
 
 var modelDirExt = map[string]bool{".rnm": true, ".md": true, ".txt": true}
+
+// shellExt are the kinds of the page's own files (web/, top level).
+var shellExt = map[string]bool{".html": true, ".js": true, ".css": true, ".webmanifest": true, ".png": true, ".svg": true, ".ico": true}
 
 var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".bmp": true}
 
@@ -212,9 +224,11 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 			// Only what can be fetched is listed: not a symlink that leaves
 			// the mount, dangles or loops.
 			case m.prefix == "/samples/" && imageExt[strings.ToLower(path.Ext(name))] && regularIn(m.root, name):
-				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name})
+				mf.Samples = append(mf.Samples, sample{Name: strings.TrimSuffix(name, path.Ext(name)), URL: m.prefix + name, Thumb: thumbURL(name)})
 			case m.prefix == "/samples/" && isCreditsFile(name) && regularIn(m.root, name):
 				mf.Credits = m.prefix + name
+			case m.prefix == "/" && shellExt[strings.ToLower(path.Ext(name))]:
+				mf.Shell = append(mf.Shell, "/"+name)
 			}
 		}
 	}
@@ -234,6 +248,22 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 	}
 	if mf.Samples == nil {
 		mf.Samples = []sample{}
+	}
+	for _, m := range s.mounts {
+		if m.prefix == "/" {
+			icons, _ := fs.ReadDir(m.root.FS(), "icons")
+			for _, d := range icons {
+				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+					mf.Shell = append(mf.Shell, "/icons/"+d.Name())
+				}
+			}
+		}
+	}
+	if mf.Shell == nil {
+		mf.Shell = []string{}
+	}
+	if mf.Credits != "" {
+		mf.Shell = append(mf.Shell, mf.Credits)
 	}
 	for _, a := range mf.Models {
 		if a.Name+".rnm" == s.cfg.DefaultModel || mf.DefaultModel == "" {

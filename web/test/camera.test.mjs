@@ -36,7 +36,9 @@ describe('webcam', () => {
     });
     try {
       const { page, consoleLines } = await openDemo(ctx, `${srv.origin}/`);
-      await page.locator('#cam-start').click();
+      // From the keyboard: focus must stay on the button while the camera starts.
+      await page.locator('#cam-start').focus();
+      await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.getElementById('cam-card').dataset.top1Index, null, { timeout: 120000 }).catch(async (e) => {
         const why = await page.evaluate(() => [document.getElementById('cam-status').textContent, document.getElementById('cam-timing').textContent]);
         throw new Error(`no live result: ${why.join(' / ')}\n${consoleLines.join('\n')}`, { cause: e });
@@ -50,6 +52,7 @@ describe('webcam', () => {
         mirrored: document.getElementById('cam-video').classList.contains('mirror'),
         pressed: document.getElementById('cam-start').getAttribute('aria-pressed'),
         crop: document.getElementById('cam-crop').width,
+        focus: document.activeElement.id,
       }));
       assert.ok([281, 282, 283, 284, 285].includes(state.index), `live top-1 ${state.label} (${state.index}), want a cat`);
       assert.equal(state.bars, 5);
@@ -58,6 +61,7 @@ describe('webcam', () => {
       assert.equal(state.mirrored, true, 'mirrored by default');
       assert.equal(state.pressed, 'true');
       assert.equal(state.crop, 224);
+      assert.equal(state.focus, 'cam-start', 'keyboard focus left the camera button');
       // Live frames take the browser's scale straight to the resize size
       // (web/frames.js), and agree with Go's own path on the same frame.
       assert.equal(await page.evaluate(() => document.getElementById('cam-card').dataset.path), 'browser-resize');

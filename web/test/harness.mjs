@@ -84,7 +84,8 @@ export async function startServer(extra = []) {
 
 // launch starts Chromium with a fresh profile. args: extra flags (fake
 // camera); permissions: e.g. ['camera'] or [] to deny.
-export async function launch({ args = [], permissions, viewport = { width: 1280, height: 900 }, reducedMotion } = {}) {
+// mobile: a phone's touch screen at density 2.
+export async function launch({ args = [], permissions, viewport = { width: 1280, height: 900 }, reducedMotion, mobile = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'resnet-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -92,6 +93,7 @@ export async function launch({ args = [], permissions, viewport = { width: 1280,
     args: [...FLAGS, ...args],
     viewport,
     reducedMotion,
+    ...(mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   const close = async () => {
     try {

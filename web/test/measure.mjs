@@ -1,5 +1,6 @@
 // Baseline measurements of the browser demo (not a test): page weight per
-// encoding, cold start, warm latency (median of 10) per model, and
+// encoding, cold start (unthrottled, cached, and a first visit on a 10 Mbit/s,
+// 40 ms link), warm latency (median of 10) per model, and
 // preprocessing of a 12-megapixel photo and 720p/1080p frames, with the
 // browser's downscale and with Go's path alone (median of 7). Writes
 // artifacts/web/measurements.json (measurements-$KERNELS.json with KERNELS).
@@ -37,6 +38,52 @@ function size(origin, path, enc) {
       res.on('end', () => resolve({ bytes: n, encoding: res.headers['content-encoding'] || 'identity' }));
     }).on('error', reject);
   });
+}
+
+// SLOW is the link of the slow first visit: 10 Mbit/s down and up, 40 ms
+// latency (Chromium's own throttling through CDP), with an empty cache.
+const SLOW = { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 10e6 / 8 };
+
+// slowFirstVisit measures, in a fresh profile on the SLOW link: when the
+// sample thumbnails are all shown, when the first top-5 is there (the same
+// navigation → first top-5 as coldStart), and what the progress line said.
+async function slowFirstVisit(origin) {
+  const b = await launch();
+  try {
+    const page = b.ctx.pages()[0];
+    const cdp = await b.ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW);
+    await b.ctx.addInitScript(() => {
+      window.__labels = [];
+      document.addEventListener('DOMContentLoaded', () => {
+        const label = document.getElementById('progress-label');
+        new MutationObserver(() => window.__labels.push([Math.round(performance.now()), label.textContent])).observe(label, { childList: true, characterData: true, subtree: true });
+      });
+    });
+    await page.goto(`${origin}/${query}`);
+    await page.waitForFunction(() => window.resnet);
+    const thumbs = await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('#gallery img')];
+      return imgs.length && imgs.every((i) => i.complete && i.naturalWidth) && performance.now();
+    }, null, { timeout: 120000, polling: 50 });
+    const r = await page.evaluate(async () => {
+      const blob = await (await fetch('/samples/coffee.jpg')).blob();
+      await window.resnet.ready;
+      const res = await window.resnet.classify(blob);
+      return { firstTop5: performance.now(), top1: res.top[0].label };
+    });
+    const labels = await page.evaluate(() => window.__labels);
+    return {
+      link: '10 Mbit/s, 40 ms',
+      thumbnailsShown: Math.round(await thumbs.jsonValue()),
+      firstTop5: Math.round(r.firstTop5),
+      top1: r.top1,
+      progress: labels.filter((_, i) => i % Math.max(1, Math.floor(labels.length / 8)) === 0 || i === labels.length - 1),
+    };
+  } finally {
+    await b.close();
+  }
 }
 
 const srv = await startServer(['-models', dir, '-q', '-default', basename(models[0])]);
@@ -78,7 +125,7 @@ try {
     // idle (web/resnet.js quiet): the second start is measured after that.
     const stored = [mf.wasm.sha256, mf.models.find((m) => m.url === mf.defaultModel).sha256];
     await page.waitForFunction((want) => want.every((h) => (localStorage.getItem('resnet-stored') || '').includes(h)), stored, { timeout: 30000 });
-    out.coldStart = { emptyCache, cached: await coldStart() };
+    out.coldStart = { emptyCache, cached: await coldStart(), slow: await slowFirstVisit(srv.origin) };
     out.kernels = out.coldStart.cached.kernels;
 
     for (const m of models) {

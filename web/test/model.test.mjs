@@ -22,6 +22,7 @@ describe('model loading', () => {
     const c = spawnSync('go', ['run', './tools/convert', '-in', 'testdata/parity/resnet18-w8.pth', '-out', r18], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(c.status, 0, `convert: ${c.stderr}`);
     copyFileSync(r18, join(dir, 'same-bytes.rnm'));
+    copyFileSync(r18, join(dir, 'resnet18.rnm')); // replaced by the README's steps below
     const bad = readFileSync(r18);
     bad[bad.length - 100] ^= 0x01; // one weight bit: only the checksum can tell
     writeFileSync(join(dir, 'tampered.rnm'), bad);
@@ -116,14 +117,66 @@ describe('model loading', () => {
     }
   });
 
-  it('reports a failed download', async () => {
+  it('reports a failed download, and keeps the model in use working and shown', async () => {
     const msg = await page.evaluate(() => window.resnet.loadModel('/models/missing.rnm').then(() => 'loaded', (e) => e.message));
     assert.match(msg, /HTTP 404/);
+    // The ResNet-18 loaded before is still the one in use, and says so.
+    const still = await page.evaluate(async () => {
+      const info = await window.resnet.ready;
+      const blob = await (await fetch('/samples/coffee.jpg')).blob();
+      const r = await window.resnet.classify(blob);
+      return { depth: info.depth, top: r.top.length, shown: document.getElementById('mi-depth').textContent, ready: document.body.dataset.ready, error: document.getElementById('load-error').textContent };
+    });
+    assert.deepEqual({ ...still, error: undefined }, { depth: 18, top: 5, shown: 'ResNet-18', ready: 'true', error: undefined });
+    assert.match(still.error, /missing\.rnm.*HTTP 404.*Still using resnet/);
     const notModel = await page.evaluate(() => window.resnet.loadModel('/index.html').then(() => 'loaded', (e) => e.message));
     assert.match(notModel, /not a model file/);
     // And recovers: a good model loads again afterwards.
     const info = await page.evaluate(() => window.resnet.loadModel('/models/resnet18-w8.rnm'));
     assert.equal(info.depth, 18);
+  });
+
+  it('lists the server\'s models to pick from, and takes a same-site path in the Model URL field', async () => {
+    const options = await page.evaluate(() => [...document.querySelectorAll('#model-pick option')].map((o) => [o.value, o.textContent]));
+    for (const name of ['resnet18-w8', 'same-bytes', 'resnet18']) {
+      assert.ok(options.some(([v, t]) => v === `/models/${name}.rnm` && t.startsWith(`${name} (`)), `${name} not offered: ${JSON.stringify(options)}`);
+    }
+    // Choosing starts the load at once: window.resnet.ready is then that load.
+    await page.locator('#model-pick').selectOption('/models/same-bytes.rnm');
+    assert.equal((await page.evaluate(() => window.resnet.ready)).url.endsWith('/models/same-bytes.rnm'), true);
+    assert.match(await page.evaluate(() => location.search), /same-bytes/);
+    // A relative path typed in the field (what its placeholder shows).
+    await page.locator('#model-details').evaluate((d) => (d.open = true));
+    await page.locator('#model-url').fill('/models/resnet18-w8.rnm');
+    await page.locator('#model-url').press('Enter');
+    assert.equal((await page.evaluate(() => window.resnet.ready)).url.endsWith('/models/resnet18-w8.rnm'), true);
+    assert.equal(await page.locator('#load-error').isHidden(), true, await page.locator('#load-error').textContent());
+    assert.equal(await page.locator('#model-pick').inputValue(), '/models/resnet18-w8.rnm');
+  });
+
+  it('follows the README\'s custom-model steps as written', async () => {
+    // The README converts a torchvision checkpoint into weights/ (served
+    // under the page's models) and opens ?model=…; the parity fixture is a
+    // real torchvision ResNet-18 checkpoint (seeded weights), converted by
+    // the README's own command.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const convert = readme.match(/^go run \.\/tools\/convert -in resnet18-f37072fd\.pth -out weights\/(\S+\.rnm) *(#.*)?$/m);
+    assert.ok(convert, 'the README has no convert step for resnet18-f37072fd.pth');
+    const open = readme.match(/http:\/\/127\.0\.0\.1:8080(\/\?model=(\S+?))`/);
+    assert.ok(open, 'the README opens no ?model= URL');
+    const out = join(dir, convert[1]);
+    const c = spawnSync('go', ['run', './tools/convert', '-in', 'testdata/parity/resnet18-w8.pth', '-out', out], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    const cl = spawnSync('go', ['run', './cmd/classify', '-model', out, join(PHOTOS, 'coffee.jpg')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(cl.status, 0, cl.stderr);
+    const fresh = await launch();
+    try {
+      const { page: p } = await openDemo(fresh.ctx, `${srv.origin}${open[1]}`);
+      const info = await p.evaluate(() => window.resnet.ready);
+      assert.equal(info.bytes, readFileSync(out).length, `${open[2]} is not the converted file`);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('explains when the browser has no WebAssembly', async () => {

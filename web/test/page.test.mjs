@@ -90,10 +90,16 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     // …in their relaxed-SIMD build, which this Chromium validates.
     assert.equal(info.relaxedSIMD, true);
     assert.equal(await page.locator('#mi-kernels').textContent(), 'WebAssembly SIMD (relaxed)');
-    // The download was shown byte by byte against the size in the header.
+    // The download was shown byte by byte, as one figure for the engine and
+    // the model together (never restarting at 0), against their full size.
     const progress = await page.evaluate(() => window.__progress);
-    const model = progress.filter((t) => /^Downloading model: .+ of 24\.\d MB$/.test(t));
-    assert.ok(model.length >= 3, `model progress steps: ${progress.join(' | ')}`);
+    const steps = progress.map((t) => t.match(/^Downloading: (\d+)% · [\d.]+ [kM]?B of ([\d.]+) MB/)).filter(Boolean);
+    assert.ok(steps.length >= 3, `progress steps: ${progress.join(' | ')}`);
+    const pcts = steps.map((m) => Number(m[1]));
+    assert.deepEqual(pcts, [...pcts].sort((a, b) => a - b), `the percentage went back: ${pcts}`);
+    const wasm = await page.evaluate(async () => (await (await fetch('/manifest.json')).json()).wasm.bytes);
+    const total = Number(steps.at(-1)[2]) * (1 << 20);
+    assert.ok(Math.abs(total - (info.bytes + wasm)) < 0.1 * (1 << 20), `the figure's total ${total} is not engine ${wasm} + model ${info.bytes}`);
   });
 
   it('classifies several files from the file picker', async () => {
@@ -172,6 +178,41 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     assert.ok(r.crop);
     const bad = await page.evaluate(() => window.resnet.classify(42).then(() => 'resolved', (e) => e.message));
     assert.match(bad, /input must be/);
+  });
+
+  it('explains bad files in plain words with a clean placeholder, and names skipped ones', async () => {
+    const bad = (n) => join(PHOTOS, '..', 'bad', n);
+    const notes = join(PHOTOS, 'LICENSES.md'); // text/markdown: not offered to the engine at all
+    await page.setInputFiles('#files', [bad('text.jpg'), bad('heic.heic'), notes]);
+    assert.match(await page.locator('#input-error').textContent(), /^Skipped, not an image: “LICENSES\.md”\.$/);
+    const text = await card('text.jpg');
+    assert.match(text.error, /^“text\.jpg” is not an image: /);
+    const heic = await card('heic.heic');
+    assert.match(heic.error, /^“heic\.heic” is a HEIC photo.*JPEG/);
+    // No broken-image icon and no empty "what the model saw" box.
+    const look = await page.evaluate(() =>
+      [...document.querySelectorAll('#results .card.failed')].map((c) => ({
+        placeholder: c.classList.contains('no-preview'),
+        thumbShown: getComputedStyle(c.querySelector('.thumb')).display !== 'none',
+        cropShown: !c.querySelector('.crop').hidden,
+      })),
+    );
+    assert.equal(look.length, 2);
+    for (const l of look) assert.deepEqual(l, { placeholder: true, thumbShown: false, cropShown: false });
+  });
+
+  it('shows the credits over the results, and opens the chooser with Enter', async () => {
+    const before = await page.locator('#results .card').count();
+    await page.locator('#credits-link').click();
+    await page.locator('#credits-dialog').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#credits-text').textContent(), /licen[cs]e/i);
+    assert.equal(await page.evaluate(() => location.pathname), '/');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#credits-dialog').isVisible(), false);
+    assert.equal(await page.locator('#results .card').count(), before, 'results lost');
+    await page.locator('#files').focus();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Enter')]);
+    assert.equal(chooser.isMultiple(), true);
   });
 
   it('sends no image data anywhere', () => {
