@@ -6,6 +6,7 @@ package main
 
 import (
 	_ "embed"
+	"runtime/debug"
 
 	"github.com/syumai/workers"
 
@@ -22,6 +23,12 @@ import (
 var modelBytes []byte
 
 func main() {
+	// The decode budget (DecodeBudget) bounds what a request keeps live; the
+	// garbage collector must also not let dead buffers grow the linear
+	// memory past it, which it would at the default GOGC (up to twice the
+	// live heap). This soft limit on the runtime's own memory (the heap of
+	// a small request, ~25 MiB, plus the budget) makes it collect first.
+	debug.SetMemoryLimit(goHeapBase + DecodeBudget)
 	h := newHandler(func() (*engine.Model, error) {
 		return engine.Load(modelBytes, modelfile.Trusted)
 	}, options{memory: func() memStats { return readMemStats(len(modelBytes)) }})

@@ -65,6 +65,7 @@ func (m *Model) Report(file string, r *Result, err error) Report {
 type Model struct {
 	net       *resnet.Net
 	maxPixels int
+	budget    int64 // decode memory, bytes (preprocess.Limits.Budget)
 	size      int
 	input     []float32 // Crop×Crop×3, reused
 	probs     []float64
@@ -92,9 +93,21 @@ func LoadFile(f *modelfile.File) (*Model, error) {
 }
 
 // SetMaxPixels bounds width×height of the images ClassifyImage decodes
-// (default preprocess.MaxPixels, 50 MP). Decoding costs about 4.5 bytes per
-// pixel, so a host with little memory — a 128 MB edge isolate — sets less.
+// (default preprocess.MaxPixels, 50 MP).
 func (m *Model) SetMaxPixels(n int) { m.maxPixels = n }
+
+// SetDecodeBudget bounds the memory ClassifyImage may spend decoding and
+// resizing one image, estimated from its header before decoding (default
+// preprocess.DefaultBudget). A host with little memory — a 128 MB edge
+// isolate — sets less; images over it are refused with an error that
+// wraps preprocess.ErrOverBudget and ErrTooLarge.
+func (m *Model) SetDecodeBudget(bytes int64) { m.budget = bytes }
+
+// DecodeLimits are the limits ClassifyImage decodes under, for hosts that
+// check an upload's header before loading the model (preprocess.Check).
+func (m *Model) DecodeLimits() preprocess.Limits {
+	return preprocess.Limits{MaxPixels: m.maxPixels, Budget: m.budget, Resize: m.net.Meta.Pre.Resize}
+}
 
 // SetWinograd chooses whether int8 stride-1 3×3 convolutions run as
 // Winograd F(2×2, 3×3) (the default): bit-identical results, about 30 %
@@ -114,11 +127,11 @@ func (m *Model) Meta() *modelfile.Meta { return m.net.Meta }
 
 // ClassifyImage decodes encoded image bytes (JPEG, PNG, GIF, WebP, BMP),
 // preprocesses them as the model file says and returns the k most likely
-// classes. Errors wrap preprocess.ErrEmpty, ErrFormat, ErrTooLarge or
-// ErrCorrupt.
+// classes. Errors wrap preprocess.ErrEmpty, ErrFormat, ErrTooLarge (and
+// ErrOverBudget) or ErrCorrupt.
 func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 	t0 := time.Now()
-	img, err := preprocess.Decode(data, m.maxPixels)
+	img, err := preprocess.DecodeWithin(data, m.DecodeLimits())
 	return m.classifyDecoded(t0, img, err, k)
 }
 

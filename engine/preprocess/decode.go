@@ -78,15 +78,23 @@ func CheckHeader(data []byte, maxPixels int) (format string, err error) {
 
 // Decode decodes a JPEG, PNG, GIF (first frame), WebP or BMP image, applies
 // its EXIF orientation and returns it as opaque RGBA (alpha composited over
-// white). maxPixels ≤ 0 means MaxPixels.
-func Decode(data []byte, maxPixels int) (img *image.RGBA, err error) {
-	if maxPixels <= 0 {
-		maxPixels = MaxPixels
-	}
-	format, err := CheckHeader(data, maxPixels)
+// white). maxPixels ≤ 0 means MaxPixels; the memory budget is
+// DefaultBudget.
+func Decode(data []byte, maxPixels int) (*image.RGBA, error) {
+	return DecodeWithin(data, Limits{MaxPixels: maxPixels})
+}
+
+// DecodeWithin is Decode under lim: the header is checked (Check) and an
+// image whose decode would exceed lim.Budget is refused before any pixel
+// memory is allocated.
+func DecodeWithin(data []byte, lim Limits) (img *image.RGBA, err error) {
+	lim = lim.withDefaults()
+	maxPixels := lim.MaxPixels
+	c, err := Check(data, lim)
 	if err != nil {
 		return nil, err
 	}
+	format := c.Format
 	// Decoders are not all hardened against hostile input; a panic in one
 	// must become an error, not a dead worker.
 	defer func() {
