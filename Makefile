@@ -54,6 +54,7 @@ test-go: weights
 FUZZ_TARGETS := \
 	./engine/modelfile:FuzzParse \
 	./engine/preprocess:FuzzDecode \
+	./engine/preprocess/jpegscale:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
 	./tools/convert/onnx:FuzzReadBytes \
 	./tools/convert/tfjs:FuzzModelJSON

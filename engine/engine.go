@@ -39,6 +39,9 @@ type Result struct {
 	Top  []Prediction       `json:"top"`
 	MS   map[string]float64 `json:"ms"`
 	Crop *image.RGBA        `json:"-"`
+	// Decode says how encoded bytes were decoded: "full", or "scaled 1/4"
+	// for a large JPEG decoded at reduced scale (empty for frames).
+	Decode string `json:"decode,omitempty"`
 }
 
 // Report is the JSON object the command line prints per image and the edge
@@ -48,7 +51,9 @@ type Report struct {
 	Model string             `json:"model,omitempty"`
 	Top   []Prediction       `json:"top,omitempty"`
 	MS    map[string]float64 `json:"ms,omitempty"`
-	Error string             `json:"error,omitempty"`
+	// Decode is Result.Decode: which decode path ran.
+	Decode string `json:"decode,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Report turns a result (or the error that stood in its way) into the
@@ -57,7 +62,7 @@ func (m *Model) Report(file string, r *Result, err error) Report {
 	if err != nil {
 		return Report{File: file, Error: err.Error()}
 	}
-	return Report{File: file, Model: m.net.Meta.Name, Top: r.Top, MS: r.MS}
+	return Report{File: file, Model: m.net.Meta.Name, Top: r.Top, MS: r.MS, Decode: r.Decode}
 }
 
 // Model is a loaded network, ready to classify. It is not safe for
@@ -131,8 +136,12 @@ func (m *Model) Meta() *modelfile.Meta { return m.net.Meta }
 // ErrOverBudget) or ErrCorrupt.
 func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 	t0 := time.Now()
-	img, err := preprocess.DecodeWithin(data, m.DecodeLimits())
-	return m.classifyDecoded(t0, img, err, k)
+	img, cost, err := preprocess.DecodeWithin(data, m.DecodeLimits())
+	r, err := m.classifyDecoded(t0, img, err, k)
+	if r != nil {
+		r.Decode = cost.Path()
+	}
+	return r, err
 }
 
 // ClassifyRGBA classifies a w×h RGBA frame (webcam, canvas): stride is the

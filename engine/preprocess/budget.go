@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
+
+	"github.com/inbrowser-ai/resnet/engine/preprocess/jpegscale"
 )
 
 // DefaultBudget is the decode memory budget of hosts that set none (the
@@ -51,6 +54,17 @@ type Cost struct {
 	// collector reclaims the dead ones: measured in workerd, linear memory
 	// grows by close to the sum.
 	Bytes int64
+	// Scale is the denominator of the decode's scale: 1 for a full decode,
+	// 2, 4 or 8 for a JPEG decoded through a scaled inverse DCT.
+	Scale int
+}
+
+// Path names the decode path in results: "full" or "scaled 1/4".
+func (c Cost) Path() string {
+	if c.Scale > 1 {
+		return fmt.Sprintf("scaled 1/%d", c.Scale)
+	}
+	return "full"
 }
 
 // ErrOverBudget is wrapped (together with ErrTooLarge, which hosts already
@@ -73,18 +87,61 @@ func (e *budgetError) Is(target error) bool {
 // the estimate.
 func Check(data []byte, lim Limits) (Cost, error) {
 	lim = lim.withDefaults()
-	format, err := CheckHeader(data, lim.MaxPixels)
-	if err != nil {
+	cfg, format, err := decodeConfig(data)
+	maxPixels := lim.MaxPixels
+	if err == nil && format == "jpeg" {
+		maxPixels = max(maxPixels, MaxJPEGPixels)
+	}
+	if _, err := CheckHeader(data, maxPixels); err != nil {
+		if errors.Is(err, ErrTooLarge) && format != "" && format != "jpeg" {
+			err = fmt.Errorf("%w; %s", err, wholeHint(format))
+		}
 		return Cost{}, err
 	}
-	c, err := estimate(data, format, lim.Resize)
-	if err != nil {
-		return Cost{}, err
+	full := costOf(data, format, cfg.Width, cfg.Height, lim.Resize)
+	full.Scale = 1
+	if format != "jpeg" {
+		if full.Bytes > lim.Budget {
+			return full, overBudget(full, lim.Budget, int64(len(data)))
+		}
+		return full, nil
 	}
-	if c.Bytes > lim.Budget {
-		return c, overBudget(c, lim.Budget, int64(len(data)))
+	if full.Bytes <= lim.Budget && int64(cfg.Width)*int64(cfg.Height) <= ScaleAbovePixels {
+		return full, nil
 	}
-	return c, nil
+	// A scaled decode: the smallest scale that leaves the shorter side at
+	// least twice the resize (the antialiased resize then still has two
+	// samples per output pixel), or a smaller one if the budget needs it.
+	short := min(cfg.Width, cfg.Height)
+	shift := 1
+	for shift < 3 && short>>(shift+1) >= 2*lim.Resize {
+		shift++
+	}
+	var c Cost
+	for ; shift <= 3; shift++ {
+		c = jpegScaledCost(data, cfg.Width, cfg.Height, shift, lim.Resize)
+		if c.Bytes <= lim.Budget {
+			return c, nil
+		}
+	}
+	return c, overBudget(c, lim.Budget, int64(len(data)))
+}
+
+// MaxJPEGPixels caps a JPEG's width×height. Above ScaleAbovePixels a JPEG is
+// decoded at reduced scale, so its memory does not grow with this; decoding
+// time still does (every coefficient is read), about 1 s per 25 MP natively.
+const MaxJPEGPixels = 200_000_000
+
+// ScaleAbovePixels is the size above which a JPEG is decoded at reduced
+// scale even when a full decode would fit the budget: the full decode, the
+// RGBA copy and the resize of that many pixels take several times longer
+// than the scaled decode, for the same classification. Up to it — every
+// size the edge accepted before scaled decoding existed — JPEGs keep the
+// full decode, bit for bit.
+const ScaleAbovePixels = 8_000_000
+
+func wholeHint(format string) string {
+	return fmt.Sprintf("%s is decoded whole, at full size, so its size is capped; a JPEG is decoded at reduced scale and may be up to %d megapixels", strings.ToUpper(format), MaxJPEGPixels/1_000_000)
 }
 
 func overBudget(c Cost, budget, body int64) error {
@@ -94,20 +151,15 @@ func overBudget(c Cost, budget, body int64) error {
 	if perPixel := float64(c.Bytes-body) / (float64(c.Width) * float64(c.Height)); perPixel > 0 && budget > body {
 		msg += fmt.Sprintf("; at this kind's ~%.0f bytes per pixel about %.1f megapixels fit", perPixel, float64(budget-body)/perPixel/1e6)
 	}
-	return &budgetError{msg + ": send a smaller image"}
+	if c.Format == "jpeg" {
+		return &budgetError{fmt.Sprintf("%s (decoded at 1/%d scale): send a smaller image", msg, c.Scale)}
+	}
+	return &budgetError{msg + "; " + wholeHint(c.Format) + ": send a smaller image, or a JPEG"}
 }
 
 // mibUp rounds up (and budgets are shown rounded down), so a need is never
 // shown at or below the budget it exceeds.
 func mibUp(b int64) int64 { return (b + 1<<20 - 1) >> 20 }
-
-func estimate(data []byte, format string, resize int) (Cost, error) {
-	cfg, _, err := decodeConfig(data)
-	if err != nil {
-		return Cost{}, err
-	}
-	return costOf(data, format, cfg.Width, cfg.Height, resize), nil
-}
 
 func decodeConfig(data []byte) (cfg image.Config, format string, err error) {
 	defer func() {
@@ -234,4 +286,49 @@ func resizeBytes(w, h, resize int) int64 {
 	}
 	nw, nh := resizedSize(tw, th, resize)
 	return 4*int64(nw)*int64(th) + 2*4*int64(nw)*int64(nh)
+}
+
+// jpegScaledCost is jpegCost for a decode at 1/(1<<shift) through
+// jpegscale: planes of n×n-pixel blocks (n = 8>>shift), and for progressive
+// images only the coefficients the scaled transform reads (1, 5 or 25 of
+// 64) plus a bit per other coefficient; then the pipeline on the scaled
+// image.
+func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
+	sw, sh := jpegscale.ScaledSize(w, h, shift)
+	c := Cost{Format: "jpeg", Width: w, Height: h, Scale: 1 << shift, Kind: "JPEG"}
+	j, ok := parseJPEGInfo(data)
+	px := int64(sw) * int64(sh)
+	rgba := 4 * px
+	var decoder int64
+	if !ok {
+		decoder = px * (4 + 4 + 4*(4*25+8)/64) // the dearest kind, as in jpegCost
+	} else {
+		n := int64(8 >> shift)
+		keep := map[int64]int64{4: 25, 2: 5, 1: 1}[n]
+		hmax, vmax := 1, 1
+		for i := 0; i < j.nComp; i++ {
+			hmax, vmax = max(hmax, j.h[i]), max(vmax, j.v[i])
+		}
+		mxx, myy := int64((w+8*hmax-1)/(8*hmax)), int64((h+8*vmax-1)/(8*vmax))
+		for i := 0; i < j.nComp; i++ {
+			blocks := mxx * int64(j.h[i]) * myy * int64(j.v[i])
+			decoder += n * n * blocks
+			if j.progressive {
+				decoder += (4*keep + 8) * blocks
+			}
+		}
+		if j.nComp == 4 || j.isRGB() {
+			decoder += rgba
+		}
+		c.Kind = "baseline " + j.subsampling() + " JPEG"
+		if j.progressive {
+			c.Kind = "progressive " + j.subsampling() + " JPEG"
+		}
+	}
+	total := decoder + rgba + resizeBytes(sw, sh, resize)
+	if o := orientation("jpeg", data); o >= 5 {
+		total += rgba
+	}
+	c.Bytes = total + decoderSlack + int64(len(data))
+	return c
 }

@@ -43,7 +43,7 @@ func TestEstimateCoversAllocations(t *testing.T) {
 		}
 		var derr error
 		alloc := allocated(func() {
-			m, err := DecodeWithin(data, Limits{})
+			m, _, err := DecodeWithin(data, Limits{})
 			if err == nil {
 				_, err = ResizeCrop(m, 256, 224)
 			}
@@ -73,7 +73,7 @@ func TestCheckOverBudget(t *testing.T) {
 	}
 	lim := Limits{Budget: c.Bytes - 1}
 	var img any
-	alloc := allocated(func() { img, err = DecodeWithin(data, lim) })
+	alloc := allocated(func() { img, _, err = DecodeWithin(data, lim) })
 	if !errors.Is(err, ErrOverBudget) || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("one byte over: %v (%v), want ErrOverBudget and ErrTooLarge", err, img)
 	}
@@ -85,7 +85,7 @@ func TestCheckOverBudget(t *testing.T) {
 	if alloc > 1<<20 {
 		t.Errorf("refusing allocated %d bytes; the header alone decides", alloc)
 	}
-	if _, err := DecodeWithin(data, Limits{Budget: c.Bytes}); err != nil {
+	if _, _, err := DecodeWithin(data, Limits{Budget: c.Bytes}); err != nil {
 		t.Errorf("exactly the budget: %v", err)
 	}
 }
