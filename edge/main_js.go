@@ -23,14 +23,16 @@ import (
 var modelBytes []byte
 
 func main() {
-	// The decode budget (DecodeBudget) bounds what a request keeps live; the
-	// garbage collector must also not let dead buffers grow the linear
-	// memory past it, which it would at the default GOGC (up to twice the
-	// live heap). This soft limit on the runtime's own memory (the heap of
-	// a small request, ~25 MiB, plus the budget) makes it collect first.
-	debug.SetMemoryLimit(goHeapBase + DecodeBudget)
 	h := newHandler(func() (*engine.Model, error) {
 		return engine.Load(modelBytes, modelfile.Trusted)
-	}, options{memory: func() memStats { return readMemStats(len(modelBytes)) }})
+	}, options{
+		memory: func() memStats { return readMemStats(len(modelBytes)) },
+		// The decode budget bounds what a request keeps live; the garbage
+		// collector must also not let dead buffers grow the linear memory
+		// past it, which it would at the default GOGC (up to twice the live
+		// heap). A soft limit on the runtime's own memory — a small
+		// request's heap plus this request's budget — makes it collect first.
+		limitMemory: func(budget int64) { debug.SetMemoryLimit(goHeapBase + budget) },
+	})
 	workers.Serve(h)
 }

@@ -26,6 +26,9 @@ type Limits struct {
 	// Resize is the shorter side the image is resized to next (default
 	// 256); its buffers count against the budget too.
 	Resize int
+	// NoScale forces a JPEG's full decode at any size (to compare the
+	// paths; the budget still applies).
+	NoScale bool
 }
 
 func (l Limits) withDefaults() Limits {
@@ -106,7 +109,10 @@ func Check(data []byte, lim Limits) (Cost, error) {
 		}
 		return full, nil
 	}
-	if full.Bytes <= lim.Budget && int64(cfg.Width)*int64(cfg.Height) <= ScaleAbovePixels {
+	if lim.NoScale && full.Bytes > lim.Budget {
+		return full, overBudget(full, lim.Budget, int64(len(data)))
+	}
+	if lim.NoScale || full.Bytes <= lim.Budget && int64(cfg.Width)*int64(cfg.Height) <= ScaleAbovePixels {
 		return full, nil
 	}
 	// A scaled decode: the smallest scale that leaves the shorter side at
@@ -291,8 +297,8 @@ func resizeBytes(w, h, resize int) int64 {
 // jpegScaledCost is jpegCost for a decode at 1/(1<<shift) through
 // jpegscale: planes of n×n-pixel blocks (n = 8>>shift), and for progressive
 // images only the coefficients the scaled transform reads (1, 5 or 25 of
-// 64) plus a bit per other coefficient; then the pipeline on the scaled
-// image.
+// 64, as int16) plus a bit per other coefficient; then the pipeline on the
+// scaled image.
 func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
 	sw, sh := jpegscale.ScaledSize(w, h, shift)
 	c := Cost{Format: "jpeg", Width: w, Height: h, Scale: 1 << shift, Kind: "JPEG"}
@@ -301,7 +307,7 @@ func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
 	rgba := 4 * px
 	var decoder int64
 	if !ok {
-		decoder = px * (4 + 4 + 4*(4*25+8)/64) // the dearest kind, as in jpegCost
+		decoder = px * (4 + 4 + 4*(2*25+8)/64) // the dearest kind, as in jpegCost
 	} else {
 		n := int64(8 >> shift)
 		keep := map[int64]int64{4: 25, 2: 5, 1: 1}[n]
@@ -314,7 +320,7 @@ func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
 			blocks := mxx * int64(j.h[i]) * myy * int64(j.v[i])
 			decoder += n * n * blocks
 			if j.progressive {
-				decoder += (4*keep + 8) * blocks
+				decoder += (2*keep + 8) * blocks
 			}
 		}
 		if j.nComp == 4 || j.isRGB() {

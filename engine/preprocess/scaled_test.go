@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -121,5 +123,39 @@ func TestWholeFormatsSuggestJPEG(t *testing.T) {
 	_, err = Check(readFile(t, "budget/rgb16_interlaced.png"), Limits{Budget: 1 << 20})
 	if !errors.Is(err, ErrOverBudget) || !containsAll(err.Error(), "decoded whole", "or a JPEG") {
 		t.Errorf("over budget PNG: %v", err)
+	}
+}
+
+// The scaled estimate covers what a scaled decode allocates, for every
+// JPEG kind and scale (the path is forced here; Check would take the full
+// decode for these small files).
+func TestScaledEstimateCoversAllocations(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testdata, "budget/*.jpg"))
+	files = append(files, filepath.Join(testdata, "photos/grace_hopper_exif6.jpg"), filepath.Join(testdata, "photos/formats/cmyk.jpg"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for shift := 1; shift <= 3; shift++ {
+			c := jpegScaledCost(data, cfg.Width, cfg.Height, shift, 64)
+			alloc := allocated(func() {
+				img, err := decode(data, c, 0)
+				if err == nil {
+					_, err = ResizeCrop(img, 64, 56)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Logf("%-28s 1/%d %-26s estimate %7d allocated %7d", filepath.Base(f), 1<<shift, c.Kind, c.Bytes-decoderSlack, alloc)
+			if uint64(c.Bytes) < alloc {
+				t.Errorf("%s 1/%d: estimate %d below the %d allocated", f, 1<<shift, c.Bytes, alloc)
+			}
+		}
 	}
 }
