@@ -59,6 +59,7 @@ FUZZ_TARGETS := \
 	./cmd/classify:FuzzDisplay \
 	./cmd/serve:FuzzPath \
 	./engine/preprocess:FuzzDecode \
+	./engine/preprocess/jpegscale:FuzzDecode \
 	./tools/convert/pth:FuzzReadBytes \
 	./tools/convert/onnx:FuzzReadBytes \
 	./tools/convert/onnx:FuzzCheckWire \

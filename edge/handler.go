@@ -20,13 +20,25 @@ import (
 // 3–8 MB.
 const MaxBody = 16 << 20
 
-// MaxPixels bounds width×height of an uploaded image. The engine's default
-// (preprocess.MaxPixels, 50 MP) suits the command line, not an isolate of
-// 128 MB: measured in workerd with ResNet-50 embedded, a request costs its Go
-// instance 54 MiB of linear memory plus about 4.5 MiB per megapixel decoded
-// (the decoder's YCbCr planes and the RGBA copy are alive together), so
-// 8 MP peaks near 90 MiB and a 12 MP phone photo at 108 MiB.
-const MaxPixels = 8_000_000
+// DecodeBudget is the memory one request may spend decoding and resizing
+// its image, estimated from the header before decoding (preprocess.Check).
+// It is what is left of an isolate's 128 MB (122 MiB) after the fixed part
+// (measured with ResNet-50 embedded: about 55 MiB of linear memory — the
+// 25.8 MB model in the data segment, Go's static data and the network's
+// activation buffers — for a 32×32 PNG), less ~7 MiB kept for the JavaScript
+// side. The request body also costs the isolate beyond the decode's own copy
+// (which the estimate counts): entry.mjs's JavaScript copy, the copy
+// serve_js.go makes into Go, and readBody's; bodyBudget takes those three
+// copies off. edge/test/memory.test.mjs checks the sum against the worst
+// inputs, in the one Go instance the isolate keeps.
+const DecodeBudget = 60 << 20
+
+// bodyBudget is the decode budget left for a request whose body is n bytes.
+func bodyBudget(n int) int64 { return DecodeBudget - 3*int64(n) }
+
+// goHeapBase is the Go runtime's own memory (runtime.MemStats.HeapSys) for
+// a request with a tiny image, measured in workerd: 24.8 MiB of the 54.5.
+const goHeapBase = 25 << 20
 
 // maxK bounds ?k= so a client cannot ask for a response the size of the
 // label list times a thousand.
@@ -38,6 +50,9 @@ type options struct {
 	// memory, if set, is reported per response so tests and operators see
 	// what one request costs the isolate.
 	memory func() memStats
+	// limitMemory, if set, is told each request's decode budget before
+	// decoding (the worker bounds the Go heap with it).
+	limitMemory func(budget int64)
 }
 
 // handler serves the worker's routes. The model is loaded on first use, so
@@ -70,7 +85,7 @@ GET  /healthz          -> 200 ok
 
 Errors are JSON {"error": "…"}: 400 bad k, 405 wrong method, 413 body over
 %d bytes, 415 not an image format we decode, 422 an image we cannot decode
-or over the pixel limit.
+or whose decode would need more memory than this server's budget.
 `
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -130,15 +145,26 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The header alone turns a bomb away before the model is even loaded.
-	if _, err := preprocess.CheckHeader(body, MaxPixels); err != nil {
+	// The header alone turns a bomb, or an image this isolate could not
+	// afford to decode, away before the model is even loaded.
+	budget := bodyBudget(len(body))
+	cost, err := preprocess.Check(body, preprocess.Limits{Budget: budget})
+	if err != nil {
 		writeError(w, statusOf(err), err.Error())
 		return
 	}
+	// What the header said the decode would cost, beside what it did cost
+	// (X-Wasm-Memory-Bytes), so the estimate can be checked from outside.
+	w.Header().Set("X-Decode-Estimate-Bytes", strconv.FormatInt(cost.Bytes, 10))
+	w.Header().Set("X-Decode-Budget-Bytes", strconv.FormatInt(budget, 10))
 	model, loadMS, err := h.loadModel()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "loading the model: "+err.Error())
 		return
+	}
+	model.SetDecodeBudget(budget)
+	if h.opts.limitMemory != nil {
+		h.opts.limitMemory(budget)
 	}
 	res, camMap, err := h.run(model, body, k, cam)
 	if err != nil {
@@ -183,7 +209,6 @@ func (h *handler) loadModel() (*engine.Model, float64, error) {
 		t := time.Now()
 		h.model, h.loadErr = h.load()
 		if h.loadErr == nil {
-			h.model.SetMaxPixels(MaxPixels)
 		}
 		h.loadTime = time.Since(t)
 	})
@@ -197,7 +222,7 @@ func readBody(r *http.Request, limit int64) ([]byte, int, error) {
 	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	b, err := readAll(io.LimitReader(r.Body, limit+1), r.ContentLength)
 	if err != nil {
 		return nil, http.StatusBadRequest, fmt.Errorf("reading the request body: %v", err)
 	}
@@ -205,6 +230,26 @@ func readBody(r *http.Request, limit int64) ([]byte, int, error) {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	}
 	return b, 0, nil
+}
+
+// readAll is io.ReadAll starting from the declared length, so a body is
+// read into one buffer of its size: ReadAll's doubling would hold up to
+// twice the body while it grows, and the decode budget counts it once.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	b := make([]byte, 0, max(512, declared+1)) // +1: EOF needs room to be seen
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

@@ -143,18 +143,41 @@ func TestStatusOf(t *testing.T) {
 	}
 }
 
-func TestPixelLimit(t *testing.T) {
+// gifHeader is a GIF header claiming a w×h screen: its decode would hold
+// a byte per pixel of indices and four of RGBA.
+func gifHeader(w, h int) string {
+	return "GIF89a" + string([]byte{byte(w), byte(w >> 8), byte(h), byte(h >> 8)}) + "\x00\x00\x00"
+}
+
+func TestDecodeBudget(t *testing.T) {
 	h := newHandler(func() (*engine.Model, error) { return nil, errNoModel }, options{})
-	// A GIF header claiming 4000×2001 pixels (just over MaxPixels): refused
-	// with 422 before the model is even loaded.
-	gif := []byte("GIF89a\xa0\x0f\xd1\x07\x00\x00\x00")
-	rec := serve(h, "POST", "/classify", string(gif))
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(jsonError(t, rec), "more than 8000000 pixels") {
-		t.Fatalf("status %d body %q, want 422 naming the limit", rec.Code, rec.Body)
+	// 6000×3000: ~18 MP at 5 bytes each is over the budget: refused with
+	// 422 before the model is even loaded, naming the need and the limit.
+	rec := serve(h, "POST", "/classify", gifHeader(6000, 3000))
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("6000×3000 GIF: status %d body %q, want 422", rec.Code, rec.Body)
 	}
-	// 4000×2000 is exactly the limit: through to the (missing) model.
-	gif = []byte("GIF89a\xa0\x0f\xd0\x07\x00\x00\x00")
-	if rec := serve(h, "POST", "/classify", string(gif)); rec.Code != http.StatusInternalServerError {
-		t.Fatalf("at the limit: status %d body %q, want 500 from the missing model", rec.Code, rec.Body)
+	budget := fmt.Sprintf("over this host's %d MiB budget", bodyBudget(len(gifHeader(6000, 3000)))>>20)
+	if msg := jsonError(t, rec); !strings.Contains(msg, "needs ~") || !strings.Contains(msg, budget) {
+		t.Fatalf("error %q should say what it needs and name %q", msg, budget)
+	}
+	// 4000×2000 (~43 MiB with the resize): through to the (missing) model.
+	if rec := serve(h, "POST", "/classify", gifHeader(4000, 2000)); rec.Code != http.StatusInternalServerError {
+		t.Fatalf("within the budget: status %d body %q, want 500 from the missing model", rec.Code, rec.Body)
+	}
+}
+
+func TestReadAll(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 100_000} {
+		body := strings.Repeat("x", n)
+		for _, declared := range []int64{-1, int64(n)} {
+			b, err := readAll(strings.NewReader(body), declared)
+			if err != nil || string(b) != body {
+				t.Fatalf("n=%d declared=%d: %d bytes, %v", n, declared, len(b), err)
+			}
+			if declared == int64(n) && cap(b) != n+1 && n >= 512 {
+				t.Errorf("n=%d: buffer grew to %d, want one of %d", n, cap(b), n+1)
+			}
+		}
 	}
 }

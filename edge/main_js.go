@@ -44,6 +44,14 @@ func main() {
 			m.SetWinograd(winograd)
 		}
 		return m, err
-	}, options{memory: func() memStats { return readMemStats(len(modelBytes)) }})
+	}, options{
+		memory: func() memStats { return readMemStats(len(modelBytes)) },
+		// The decode budget bounds what a request keeps live; the garbage
+		// collector must also not let dead buffers grow the linear memory
+		// past it, which it would at the default GOGC (up to twice the live
+		// heap). A soft limit on the runtime's own memory — a small
+		// request's heap plus this request's budget — makes it collect first.
+		limitMemory: func(budget int64) { debug.SetMemoryLimit(goHeapBase + budget) },
+	})
 	serveJS(h)
 }

@@ -39,6 +39,9 @@ type Result struct {
 	Top  []Prediction       `json:"top"`
 	MS   map[string]float64 `json:"ms"`
 	Crop *image.RGBA        `json:"-"`
+	// Decode says how encoded bytes were decoded: "full", or "scaled 1/4"
+	// for a large JPEG decoded at reduced scale (empty for frames).
+	Decode string `json:"decode,omitempty"`
 }
 
 // Report is the JSON object the command line prints per image and the edge
@@ -49,7 +52,9 @@ type Report struct {
 	Top   []Prediction       `json:"top,omitempty"`
 	MS    map[string]float64 `json:"ms,omitempty"`
 	CAM   *CAM               `json:"cam,omitempty"` // set by the caller that asked for one (cam.go)
-	Error string             `json:"error,omitempty"`
+	// Decode is Result.Decode: which decode path ran.
+	Decode string `json:"decode,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Report turns a result (or the error that stood in its way) into the
@@ -58,18 +63,19 @@ func (m *Model) Report(file string, r *Result, err error) Report {
 	if err != nil {
 		return Report{File: file, Error: err.Error()}
 	}
-	return Report{File: file, Model: m.net.Meta.Name, Top: r.Top, MS: r.MS}
+	return Report{File: file, Model: m.net.Meta.Name, Top: r.Top, MS: r.MS, Decode: r.Decode}
 }
 
 // Model is a loaded network, ready to classify. It is not safe for
 // concurrent use: it owns preallocated activation buffers.
 type Model struct {
-	net       *resnet.Net
-	maxPixels int
-	size      int
-	input     []float32 // Crop×Crop×3, reused
-	probs     []float64
-	budget    int64 // bytes the host allows (FileBudget, LoadWithin)
+	net          *resnet.Net
+	maxPixels    int
+	decodeBudget int64 // decode memory, bytes (preprocess.Limits.Budget); 0: preprocess's default
+	size         int
+	input        []float32 // Crop×Crop×3, reused
+	probs        []float64
+	budget       int64 // bytes the host allows (FileBudget, LoadWithin)
 }
 
 // Load parses a model file held in b (which must stay unmodified while the
@@ -99,9 +105,21 @@ func LoadFileWithin(f *modelfile.File, budget int64) (*Model, error) {
 }
 
 // SetMaxPixels bounds width×height of the images ClassifyImage decodes
-// (default preprocess.MaxPixels, 50 MP). Decoding costs about 4.5 bytes per
-// pixel, so a host with little memory — a 128 MB edge isolate — sets less.
+// (default preprocess.MaxPixels, 50 MP).
 func (m *Model) SetMaxPixels(n int) { m.maxPixels = n }
+
+// SetDecodeBudget bounds the memory ClassifyImage may spend decoding and
+// resizing one image, estimated from its header before decoding (default
+// preprocess.DefaultBudget). A host with little memory — a 128 MB edge
+// isolate — sets less; images over it are refused with an error that
+// wraps preprocess.ErrOverBudget and ErrTooLarge.
+func (m *Model) SetDecodeBudget(bytes int64) { m.decodeBudget = bytes }
+
+// DecodeLimits are the limits ClassifyImage decodes under, for hosts that
+// check an upload's header before loading the model (preprocess.Check).
+func (m *Model) DecodeLimits() preprocess.Limits {
+	return preprocess.Limits{MaxPixels: m.maxPixels, Budget: m.decodeBudget, Resize: m.net.Meta.Pre.Resize}
+}
 
 // SetWinograd chooses whether int8 stride-1 3×3 convolutions run as
 // Winograd F(2×2, 3×3) (the default): bit-identical results, about 30 %
@@ -121,12 +139,16 @@ func (m *Model) Meta() *modelfile.Meta { return m.net.Meta }
 
 // ClassifyImage decodes encoded image bytes (JPEG, PNG, GIF, WebP, BMP),
 // preprocesses them as the model file says and returns the k most likely
-// classes. Errors wrap preprocess.ErrEmpty, ErrFormat, ErrTooLarge or
-// ErrCorrupt.
+// classes. Errors wrap preprocess.ErrEmpty, ErrFormat, ErrTooLarge (and
+// ErrOverBudget) or ErrCorrupt.
 func (m *Model) ClassifyImage(data []byte, k int) (*Result, error) {
 	t0 := time.Now()
-	img, err := preprocess.Decode(data, m.maxPixels)
-	return m.classifyDecoded(t0, img, err, k)
+	img, cost, err := preprocess.DecodeWithin(data, m.DecodeLimits())
+	r, err := m.classifyDecoded(t0, img, err, k)
+	if r != nil {
+		r.Decode = cost.Path()
+	}
+	return r, err
 }
 
 // ClassifyRGBA classifies a w×h RGBA frame (webcam, canvas): stride is the

@@ -14,8 +14,11 @@ import (
 	_ "image/gif" // registered for image.DecodeConfig / image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"math/bits"
 
 	"golang.org/x/image/bmp"
+
+	"github.com/inbrowser-ai/resnet/engine/preprocess/jpegscale"
 	_ "golang.org/x/image/webp"
 )
 
@@ -78,14 +81,31 @@ func CheckHeader(data []byte, maxPixels int) (format string, err error) {
 
 // Decode decodes a JPEG, PNG, GIF (first frame), WebP or BMP image, applies
 // its EXIF orientation and returns it as opaque RGBA (alpha composited over
-// white). maxPixels ≤ 0 means MaxPixels.
-func Decode(data []byte, maxPixels int) (img *image.RGBA, err error) {
-	if maxPixels <= 0 {
-		maxPixels = MaxPixels
-	}
-	format, err := CheckHeader(data, maxPixels)
+// white). maxPixels ≤ 0 means MaxPixels; the memory budget is
+// DefaultBudget.
+func Decode(data []byte, maxPixels int) (*image.RGBA, error) {
+	img, _, err := DecodeWithin(data, Limits{MaxPixels: maxPixels})
+	return img, err
+}
+
+// DecodeWithin is Decode under lim: the header is checked (Check) and an
+// image whose decode would exceed lim.Budget is refused before any pixel
+// memory is allocated. A large JPEG is decoded at reduced scale (Check
+// says when); the returned Cost says which path ran.
+func DecodeWithin(data []byte, lim Limits) (img *image.RGBA, c Cost, err error) {
+	lim = lim.withDefaults()
+	c, err = Check(data, lim)
 	if err != nil {
-		return nil, err
+		return nil, c, err
+	}
+	img, err = decode(data, c, lim.MaxPixels)
+	return img, c, err
+}
+
+func decode(data []byte, c Cost, maxPixels int) (img *image.RGBA, err error) {
+	format := c.Format
+	if format == "jpeg" {
+		maxPixels = max(maxPixels, MaxJPEGPixels)
 	}
 	// Decoders are not all hardened against hostile input; a panic in one
 	// must become an error, not a dead worker.
@@ -95,7 +115,12 @@ func Decode(data []byte, maxPixels int) (img *image.RGBA, err error) {
 		}
 	}()
 
-	src, _, err := image.Decode(bytes.NewReader(data))
+	var src image.Image
+	if c.Scale > 1 {
+		src, err = jpegscale.Decode(bytes.NewReader(data), bits.TrailingZeros(uint(c.Scale)))
+	} else {
+		src, _, err = image.Decode(bytes.NewReader(data))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
