@@ -318,7 +318,7 @@ func TestMaxF32Twins(t *testing.T) {
 	for n := 0; n <= 37; n++ {
 		x := randF32(r, n, -5, 3)
 		for _, abs := range []bool{false, true} {
-			if got, want := maxF32(x, abs), maxF32Generic(x, abs); got != want {
+			if got, want := maxOf(x, abs), maxF32Generic(x, abs); got != want {
 				t.Fatalf("n %d abs %v: %v, twin %v", n, abs, got, want)
 			}
 		}

@@ -64,6 +64,11 @@ func TestConv3x3Winograd(t *testing.T) {
 			want := make([]float32, h*w*n)
 			directConv3x3(want, src, h, w, c, wq, n, &ep)
 			tiles, _ := WinogradTiles(h, w)
+			// One workspace per part, as two workers would have, reused
+			// across cases: a fresh 2 MB one per call is garbage the
+			// single-threaded wasm runtime's GC can fall behind on.
+			wss := [2]*WinogradWorkspace{NewWinogradWorkspace(c, n), NewWinogradWorkspace(c, n)}
+			defaultChunk := wss[0].chunk
 			for _, chunk := range []int{4, 0} {
 				name := fmt.Sprintf("h%d_w%d_c%d_n%d_res%v_chunk%d", h, w, c, n, e.res, chunk)
 				got := make([]float32, h*w*n+1)
@@ -71,8 +76,9 @@ func TestConv3x3Winograd(t *testing.T) {
 				gotMax := float32(math.Inf(-1))
 				ep := ep
 				ep.Max = &gotMax
-				for _, part := range [][2]int{{0, tiles / 2}, {tiles / 2, tiles}} {
-					ws := NewWinogradWorkspace(c, n)
+				for i, part := range [][2]int{{0, tiles / 2}, {tiles / 2, tiles}} {
+					ws := wss[i]
+					ws.chunk = defaultChunk
 					if chunk != 0 {
 						ws.chunk = chunk
 					}
