@@ -33,7 +33,7 @@ for f in build/kernels/forwarder.wasm build/kernels/kernels.wasm; do
 		exit 1
 	fi
 done
-cp build/kernels/forwarder.wasm build/kernels/kernels.wasm engine/kernels/wasm/loader.mjs edge/build/
+cp build/kernels/forwarder.wasm build/kernels/kernels.wasm engine/kernels/wat/loader.mjs edge/build/
 GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o edge/build/app.wasm ./edge
 
 wasm=$(wc -c <edge/build/app.wasm)

@@ -5,7 +5,7 @@ package kernels
 import "unsafe"
 
 // In GOOS=js wasm the kernels are imported from the module "kernels", which
-// the host provides with wasm/loader.mjs: the forwarder's functions (they
+// the host provides with wat/loader.mjs: the forwarder's functions (they
 // reach the SIMD kernel module, kernels.wat, through a table) and link, a
 // JavaScript function that instantiates the kernel module on Go's memory and
 // reports whether it did. A host without WebAssembly SIMD gets link → 0 and

@@ -13,7 +13,7 @@ import (
 )
 
 // dir is the kernel sources' folder, relative to this package.
-const dir = "../../wasm/"
+const dir = "../../wat/"
 
 func read(t *testing.T, name string) string {
 	t.Helper()
