@@ -1,6 +1,6 @@
 // The page: loads the manifest, starts the engine, shows model loading, and
 // routes every input to a result card. window.resnet is the scripting API
-// (DESIGN.md): {ready, classify(input, {k, downscale}), loadModel(url)}.
+// (docs/ARCHITECTURE.md): {ready, classify(input, {k, downscale}), loadModel(url)}.
 
 import * as boot from './boot.js';
 import { Camera } from './camera.js';
@@ -131,7 +131,6 @@ function submit(blob, name) {
       renderTop(card.querySelector('.top5'), r.top);
       const canvas = card.querySelector('canvas');
       if (r.crop) drawCrop(canvas, r.crop);
-      else approximateCrop(canvas, blob, card.querySelector('figcaption'));
       card.querySelector('.timing').textContent = timingLine(r.timings);
       card.dataset.top1 = r.top[0]?.label ?? '';
       card.dataset.top1Index = r.top[0]?.index ?? '';
@@ -143,24 +142,6 @@ function submit(blob, name) {
       status.classList.add('error');
       card.dataset.error = e.code || 'error';
     });
-}
-
-// approximateCrop draws resize-256/centre-224 with the browser's scaler, for
-// engines that do not report the crop they used. It is labelled as such.
-async function approximateCrop(canvas, blob, caption) {
-  try {
-    const bmp = await createImageBitmap(blob, { imageOrientation: 'from-image' });
-    const s = 256 / Math.min(bmp.width, bmp.height);
-    const w = bmp.width * s;
-    const h = bmp.height * s;
-    const ctx = canvas.getContext('2d');
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bmp, (224 - w) / 2, (224 - h) / 2, w, h);
-    bmp.close();
-    caption.textContent = 'Approximate crop';
-  } catch {
-    // display nicety only
-  }
 }
 
 let lastLiveLabel = '';

@@ -49,14 +49,6 @@ export function relaxedSupported() {
   return simdSupported() && WebAssembly.validate(RELAXED_PROBE);
 }
 
-// kernelFile names the kernel module this host should load: the relaxed-SIMD
-// variant (f32 multiply-adds fused) where relaxed SIMD validates, else the
-// plain SIMD one. Both export the same functions; the int8 kernels are the
-// same code in both.
-export function kernelFile() {
-  return relaxedSupported() ? 'kernels-relaxed.wasm' : 'kernels.wasm';
-}
-
 async function toModule(src) {
   if (src == null) return null;
   if (src instanceof WebAssembly.Module) return src;
