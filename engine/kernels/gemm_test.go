@@ -104,34 +104,23 @@ func testGemmU8S8(t *testing.T, impl impl[gemmU8S8Func], c gemmCase, zp int32, w
 	checkDispatch(t, impl.id, true, func() {
 		impl.f(out.out(), ldo, a, lda, m, kp, packed, n, &ep, make([]int64, WorkspaceU8S8(kp)))
 	})
-	out.check(t)
-	got := out.out()
-	for i := range m {
-		for j := range ldo {
-			g := got[i*ldo+j]
-			if j >= n {
-				if g != markF32 {
-					t.Fatalf("wrote %v in the gap after row %d at column %d", g, i, j)
-				}
-				continue
-			}
-			var acc int32
-			for x := range k {
-				acc += (int32(a[i*lda+x]) - zp) * int32(w[j*k+x])
-			}
-			want := float32(acc)*scale[j] + bias[j]
-			if withRes {
-				want += ep.Residual[i*ldo+j]
-			}
-			if relu && want < 0 {
-				want = 0
-			}
-			if math.Float32bits(g) != math.Float32bits(want) {
-				t.Fatalf("[%d][%d] = %v, want %v (int32 accumulator %d)", i, j, g, want, acc)
-			}
-			wantMax = max(wantMax, want)
+	out.checkRows(t, m, n, ldo, func(i, j int, g float32) {
+		var acc int32
+		for x := range k {
+			acc += (int32(a[i*lda+x]) - zp) * int32(w[j*k+x])
 		}
-	}
+		want := float32(acc)*scale[j] + bias[j]
+		if withRes {
+			want += ep.Residual[i*ldo+j]
+		}
+		if relu && want < 0 {
+			want = 0
+		}
+		if math.Float32bits(g) != math.Float32bits(want) {
+			t.Fatalf("[%d][%d] = %v, want %v (int32 accumulator %d)", i, j, g, want, acc)
+		}
+		wantMax = max(wantMax, want)
+	})
 	if math.Float32bits(gotMax) != math.Float32bits(wantMax) {
 		t.Fatalf("running maximum %v, want %v", gotMax, wantMax)
 	}
@@ -162,42 +151,31 @@ func TestGemmF32(t *testing.T) {
 							checkDispatch(t, impl.id, true, func() {
 								impl.f(out.out(), ldo, a, lda, m, k, PackO8K1(w, n, k), n, &ep)
 							})
-							out.check(t)
-							got := out.out()
-							for i := range m {
-								for j := range ldo {
-									g := got[i*ldo+j]
-									if j >= n {
-										if g != markF32 {
-											t.Fatalf("wrote %v in the gap after row %d at column %d", g, i, j)
-										}
-										continue
-									}
-									var sum, mag float64
-									for x := range k {
-										p := float64(a[i*lda+x]) * float64(w[j*k+x])
-										sum += p
-										mag += math.Abs(p)
-									}
-									want := sum
-									if ep.Scale != nil {
-										want *= float64(ep.Scale[j])
-										mag *= float64(ep.Scale[j])
-									}
-									want += float64(ep.Bias[j])
-									mag += math.Abs(float64(ep.Bias[j]))
-									if ep.Residual != nil {
-										want += float64(ep.Residual[i*ldo+j])
-										mag += math.Abs(float64(ep.Residual[i*ldo+j]))
-									}
-									if e.relu {
-										want = max(want, 0)
-									}
-									if math.Abs(float64(g)-want) > float64(k+3)*6e-8*mag+1e-7 {
-										t.Fatalf("[%d][%d] = %v, want %v", i, j, g, want)
-									}
+							out.checkRows(t, m, n, ldo, func(i, j int, g float32) {
+								var sum, mag float64
+								for x := range k {
+									p := float64(a[i*lda+x]) * float64(w[j*k+x])
+									sum += p
+									mag += math.Abs(p)
 								}
-							}
+								want := sum
+								if ep.Scale != nil {
+									want *= float64(ep.Scale[j])
+									mag *= float64(ep.Scale[j])
+								}
+								want += float64(ep.Bias[j])
+								mag += math.Abs(float64(ep.Bias[j]))
+								if ep.Residual != nil {
+									want += float64(ep.Residual[i*ldo+j])
+									mag += math.Abs(float64(ep.Residual[i*ldo+j]))
+								}
+								if e.relu {
+									want = max(want, 0)
+								}
+								if math.Abs(float64(g)-want) > float64(k+3)*6e-8*mag+1e-7 {
+									t.Fatalf("[%d][%d] = %v, want %v", i, j, g, want)
+								}
+							})
 						})
 					}
 				})
@@ -270,24 +248,17 @@ func TestGemmS16S16(t *testing.T) {
 					checkDispatch(t, impl.id, true, func() {
 						impl.f(out.out(), ldo, a, lda, m, kp, w, n, make([]int64, WorkspaceS16S16(kp)))
 					})
-					out.check(t)
-					got := out.out()
-					for i := range m {
-						for j := range ldo {
-							var want int32
-							switch {
-							case j >= np:
-								want = -9
-							case j < n:
-								for k := range kp {
-									want += int32(a[i*lda+k]) * int32(w[(j/PanelN)*PanelN*kp+(k/2)*2*PanelN+(j%PanelN)*2+k%2])
-								}
-							}
-							if got[i*ldo+j] != want {
-								t.Fatalf("[%d][%d] = %d, want %d", i, j, got[i*ldo+j], want)
+					out.checkRows(t, m, np, ldo, func(i, j int, got int32) {
+						var want int32 // past n: zero weights
+						for k := range kp {
+							if j < n {
+								want += int32(a[i*lda+k]) * int32(w[(j/PanelN)*PanelN*kp+(k/2)*2*PanelN+(j%PanelN)*2+k%2])
 							}
 						}
-					}
+						if got != want {
+							t.Fatalf("[%d][%d] = %d, want %d", i, j, got, want)
+						}
+					})
 				})
 			}
 		})

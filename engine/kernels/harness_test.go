@@ -66,6 +66,47 @@ func (g *guarded[T]) check(t testing.TB) {
 	}
 }
 
+// checkRows checks the guards, then that nothing was written in the gap
+// past cols of each of rows rows of stride ld, and calls each for every
+// element in the rows' first cols.
+func (g *guarded[T]) checkRows(t testing.TB, rows, cols, ld int, each func(i, j int, v T)) {
+	t.Helper()
+	g.check(t)
+	out := g.out()
+	for i := range rows {
+		for j := range ld {
+			v := out[i*ld+j]
+			if j < cols {
+				each(i, j, v)
+			} else if v != g.mark {
+				t.Fatalf("wrote %v in the gap after row %d at column %d", v, i, j)
+			}
+		}
+	}
+}
+
+// sameAs checks the guards, then that the output equals want (the twin's,
+// usually) element for element.
+func (g *guarded[T]) sameAs(t testing.TB, want []T) {
+	t.Helper()
+	g.check(t)
+	if i := firstDiff(g.out(), want); i >= 0 {
+		t.Fatalf("differs at %d: %v, twin %v", i, g.out()[i], want[i])
+	}
+}
+
+// eachImplCase runs body as the subtest impl/case of every implementation
+// and case.
+func eachImplCase[F any, C interface{ caseName() string }](t *testing.T, impls []impl[F], cases []C, body func(*testing.T, impl[F], C)) {
+	for _, impl := range impls {
+		t.Run(impl.name, func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.caseName(), func(t *testing.T) { body(t, impl, c) })
+			}
+		})
+	}
+}
+
 // markF32 fills outputs and gaps that must survive a float32 kernel.
 const markF32 = 12345.678
 

@@ -17,6 +17,8 @@ type winogradCase struct {
 	h, w, c, n int
 }
 
+func (c winogradCase) caseName() string { return c.name }
+
 // winogradCases: odd and even sides (a last tile row or column half
 // outside), sides below one tile, channel counts around the SIMD kernels'
 // 8-channel input step and 4-channel output step, odd C (a padding column),
@@ -179,52 +181,36 @@ func TestConv3x3WinogradExtremes(t *testing.T) {
 // TestWinogradWeights compares the weight transform with its twin; odd c
 // is the twin's (the SIMD kernel needs whole O8K2 pairs of channels).
 func TestWinogradWeights(t *testing.T) {
-	for _, impl := range implsOf(kWinogradWeights, winogradWeightsGeneric, winogradWeightsInto) {
-		t.Run(impl.name, func(t *testing.T) {
-			for _, sc := range winogradCases {
-				t.Run(sc.name, func(t *testing.T) {
-					n, c := sc.n, sc.c
-					_, wq := randConv3x3(rng(n, c), 1, 1, c, n)
-					size := 16 * PaddedN(n) * PaddedK2(c)
-					want, got := make([]int16, size), newGuarded(size, int16(-7))
-					clear(got.out()) // the transform leaves K padding as it finds it: zero, from WinogradWeights
-					winogradWeightsGeneric(want, wq, n, c)
-					checkDispatch(t, impl.id, c%2 == 0, func() { impl.f(got.out(), wq, n, c) })
-					got.check(t)
-					if i := firstDiff(got.out(), want); i >= 0 {
-						t.Fatalf("differs at %d: %d, twin %d", i, got.out()[i], want[i])
-					}
-				})
-			}
-		})
-	}
+	impls := implsOf(kWinogradWeights, winogradWeightsGeneric, winogradWeightsInto)
+	eachImplCase(t, impls, winogradCases, func(t *testing.T, impl impl[func([]int16, []int8, int, int)], sc winogradCase) {
+		n, c := sc.n, sc.c
+		_, wq := randConv3x3(rng(n, c), 1, 1, c, n)
+		size := 16 * PaddedN(n) * PaddedK2(c)
+		want, got := make([]int16, size), newGuarded(size, int16(-7))
+		clear(got.out()) // the transform leaves K padding as it finds it: zero, from WinogradWeights
+		winogradWeightsGeneric(want, wq, n, c)
+		checkDispatch(t, impl.id, c%2 == 0, func() { impl.f(got.out(), wq, n, c) })
+		got.sameAs(t, want)
+	})
 }
 
 // TestWinogradInputU8 compares the input transform with its twin over a
 // tile range not starting at 0, with gaps between positions that must stay
 // untouched.
 func TestWinogradInputU8(t *testing.T) {
-	for _, impl := range implsOf(kWinogradInputU8, winogradInputU8Generic, WinogradInputU8) {
-		t.Run(impl.name, func(t *testing.T) {
-			for _, sc := range winogradCases {
-				t.Run(sc.name, func(t *testing.T) {
-					h, w, c := sc.h, sc.w, sc.c
-					tiles, tw := WinogradTiles(h, w)
-					cp := PaddedK2(c)
-					t0, t1 := tiles/3, tiles
-					vs := (t1-t0)*cp + 5
-					src, _ := randConv3x3(rng(h, w, c), h, w, c, 0)
-					want, got := slices.Repeat([]int16{-7}, 16*vs), newGuarded(16*vs, int16(-7))
-					winogradInputU8Generic(want, vs, cp, src, h, w, c, tw, t0, t1)
-					checkDispatch(t, impl.id, true, func() { impl.f(got.out(), vs, cp, src, h, w, c, tw, t0, t1) })
-					got.check(t)
-					if i := firstDiff(got.out(), want); i >= 0 {
-						t.Fatalf("differs at %d: %d, twin %d", i, got.out()[i], want[i])
-					}
-				})
-			}
-		})
-	}
+	impls := implsOf(kWinogradInputU8, winogradInputU8Generic, WinogradInputU8)
+	eachImplCase(t, impls, winogradCases, func(t *testing.T, impl impl[func([]int16, int, int, []uint8, int, int, int, int, int, int)], sc winogradCase) {
+		h, w, c := sc.h, sc.w, sc.c
+		tiles, tw := WinogradTiles(h, w)
+		cp := PaddedK2(c)
+		t0, t1 := tiles/3, tiles
+		vs := (t1-t0)*cp + 5
+		src, _ := randConv3x3(rng(h, w, c), h, w, c, 0)
+		want, got := slices.Repeat([]int16{-7}, 16*vs), newGuarded(16*vs, int16(-7))
+		winogradInputU8Generic(want, vs, cp, src, h, w, c, tw, t0, t1)
+		checkDispatch(t, impl.id, true, func() { impl.f(got.out(), vs, cp, src, h, w, c, tw, t0, t1) })
+		got.sameAs(t, want)
+	})
 }
 
 // TestWinogradOutput compares the inverse transform and its epilogue with
