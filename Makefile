@@ -74,22 +74,22 @@ test-fuzz:
 		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg; \
 	done
 
-# The WebAssembly SIMD kernels (engine/kernels/wasm/*.wat) and their twin
+# The WebAssembly SIMD kernels (engine/kernels/wat/*.wat) and their twin
 # tests, in Node and in Chromium. wabt ≥ 1.0.32 enables SIMD by default.
 KERNELS_OUT := build/kernels
-KERNELS_EXEC := node --stack-size=8192 $(CURDIR)/engine/kernels/wasm/run_go_test.mjs
+KERNELS_EXEC := node --stack-size=8192 $(CURDIR)/engine/kernels/wat/run_go_test.mjs
 
 .PHONY: kernels test-kernels bench-kernels
 kernels: $(KERNELS_OUT)/kernels.wasm $(KERNELS_OUT)/forwarder.wasm $(KERNELS_OUT)/kernels-relaxed.wasm
-$(KERNELS_OUT)/%.wasm: engine/kernels/wasm/%.wat
+$(KERNELS_OUT)/%.wasm: engine/kernels/wat/%.wat
 	@mkdir -p $(KERNELS_OUT)
 	wat2wasm --debug-names $< -o $@
 
 # The relaxed-SIMD variant (f32 GEMM on f32x4.relaxed_madd), loaded where
 # WebAssembly.validate accepts relaxed SIMD (loader.mjs).
-$(KERNELS_OUT)/kernels-relaxed.wasm: engine/kernels/wasm/kernels.wat engine/kernels/wasm/relaxed.sed
+$(KERNELS_OUT)/kernels-relaxed.wasm: engine/kernels/wat/kernels.wat engine/kernels/wat/relaxed.sed
 	@mkdir -p $(KERNELS_OUT)
-	sed -E -f engine/kernels/wasm/relaxed.sed $< > $(KERNELS_OUT)/kernels-relaxed.wat
+	sed -E -f engine/kernels/wat/relaxed.sed $< > $(KERNELS_OUT)/kernels-relaxed.wat
 	@test "$$(grep -c relaxed_madd $(KERNELS_OUT)/kernels-relaxed.wat)" = 10 || \
 		{ echo "relaxed.sed rewrote $$(grep -c relaxed_madd $(KERNELS_OUT)/kernels-relaxed.wat) multiply-adds, not 10" >&2; exit 1; }
 	wat2wasm --enable-relaxed-simd --debug-names $(KERNELS_OUT)/kernels-relaxed.wat -o $@
@@ -98,15 +98,15 @@ test-kernels: kernels node_modules
 	GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/ ./engine/resnet/
 	RESNET_KERNELS=generic GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
-	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test
-	RESNET_KERNELS=relaxed node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test
+	node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test
+	RESNET_KERNELS=relaxed node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test
 
 bench-kernels: kernels node_modules
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
-	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'Gemm|Forward|Call' -test.benchtime 5x
-	RESNET_KERNELS=relaxed node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'GemmF32|Forward/.*f32' -test.benchtime 5x
+	node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'Gemm|Forward|Call' -test.benchtime 5x
+	RESNET_KERNELS=relaxed node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test -test.run '^$$' -test.bench 'GemmF32|Forward/.*f32' -test.benchtime 5x
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/resnet.test ./engine/resnet/
-	node engine/kernels/wasm/run_go_test_chromium.mjs $(KERNELS_OUT)/resnet.test -test.run '^$$' -test.bench ConvPaths -test.benchtime 10x
+	node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/resnet.test -test.run '^$$' -test.bench ConvPaths -test.benchtime 10x
 
 # This engine against ONNX Runtime 1.30 (Web in Chromium, and node) on
 # full-size ResNet-18/50; writes bench/RESULTS.md. Several minutes.

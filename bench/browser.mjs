@@ -1,5 +1,5 @@
 // Browser rows of `make bench`, all in Debian's Chromium (headless, the
-// flags DESIGN.md pins, a fresh temporary profile per launch; playwright-core
+// flags web/test/harness.mjs uses, a fresh temporary profile per launch; playwright-core
 // never downloads a browser). One launch per configuration:
 //
 //   cold start  × COLD   each in a new browser context (empty HTTP cache,

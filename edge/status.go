@@ -7,8 +7,8 @@ import (
 	"github.com/inbrowser-ai/resnet/engine/preprocess"
 )
 
-// statusOf maps an error from ClassifyImage to the status DESIGN.md
-// promises: 415 for bytes that are not an image format we decode, 422 for
+// statusOf maps an error from ClassifyImage to the status the worker
+// promises (edge/README.md): 415 for bytes that are not an image format we decode, 422 for
 // an image we recognise but cannot use (truncated, corrupt, or over the
 // pixel limit, which is what stops decompression bombs).
 func statusOf(err error) int {

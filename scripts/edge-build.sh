@@ -30,7 +30,7 @@ for f in build/kernels/forwarder.wasm build/kernels/kernels.wasm build/kernels/k
 done
 rm -rf edge/build && mkdir -p edge/build # nothing stale from an older layout
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" build/kernels/forwarder.wasm build/kernels/kernels.wasm \
-	build/kernels/kernels-relaxed.wasm engine/kernels/wasm/loader.mjs edge/build/
+	build/kernels/kernels-relaxed.wasm engine/kernels/wat/loader.mjs edge/build/
 GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o edge/build/app.wasm ./edge
 
 wasm=$(wc -c <edge/build/app.wasm)

@@ -75,7 +75,7 @@ func TestPanicBecomesError(t *testing.T) {
 }
 
 // TestKernelsReported checks that the info names the kernels the host linked:
-// engine/kernels/wasm/run_go_test.mjs (this package's -exec) says which in
+// engine/kernels/wat/run_go_test.mjs (this package's -exec) says which in
 // RESNET_KERNELS_EXPECT; Go's own runner links nothing.
 func TestKernelsReported(t *testing.T) {
 	want := "go"

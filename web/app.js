@@ -1,6 +1,6 @@
 // The page: loads the manifest, starts the engine, shows model loading, and
 // routes every input to a result card. window.resnet is the scripting API
-// (DESIGN.md): {ready, classify(input, {k, downscale, cam}), loadModel(url)}.
+// (docs/ARCHITECTURE.md): {ready, classify(input, {k, downscale, cam}), loadModel(url)}.
 
 import * as boot from './boot.js';
 import { Camera } from './camera.js';
@@ -176,7 +176,6 @@ function submit(blob, name) {
       const canvas = card.querySelector('canvas');
       card.querySelector('.crop').hidden = false;
       if (r.crop) drawCrop(canvas, r.crop);
-      else approximateCrop(canvas, blob, card.querySelector('figcaption'));
       card.querySelector('.timing').textContent = timingLine(r.timings);
       showCAM(card, r, engine.info);
       reveal(card, card.querySelector('.top5 li')); // with the card's final layout
@@ -206,24 +205,6 @@ function reveal(card, row) {
   if (c.top < 0 || want > innerHeight) {
     if (row && r.bottom - c.top > innerHeight) row.scrollIntoView({ block: 'end' });
     else card.scrollIntoView({ block: 'start' });
-  }
-}
-
-// approximateCrop draws resize-256/centre-224 with the browser's scaler, for
-// engines that do not report the crop they used. It is labelled as such.
-async function approximateCrop(canvas, blob, caption) {
-  try {
-    const bmp = await createImageBitmap(blob, { imageOrientation: 'from-image' });
-    const s = 256 / Math.min(bmp.width, bmp.height);
-    const w = bmp.width * s;
-    const h = bmp.height * s;
-    const ctx = canvas.getContext('2d');
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bmp, (224 - w) / 2, (224 - h) / 2, w, h);
-    bmp.close();
-    caption.textContent = 'Approximate crop';
-  } catch {
-    // display nicety only
   }
 }
 

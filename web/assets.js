@@ -7,7 +7,7 @@
 // it (web/startup.js). The page's own thread feeds the streaming compiler,
 // so it is kept free of the heavy steps.
 
-import { LoadError, cachedBytes, compileAsset, download, parseHeader, sha256, storeBytes } from './loader.js';
+import { HEADER_SIZE, LoadError, cachedBytes, compileAsset, download, parseHeader, sha256, storeBytes } from './loader.js';
 
 // engineFiles resolves with what the worker's init needs, as soon as it has
 // it: the engine's compiled module and the kernel modules' bytes (a few kB
@@ -67,7 +67,7 @@ export async function modelFile(url, known, onProgress, onHead) {
   if (!bytes) {
     let headLength = 0;
     const r = await download(url, {
-      firstBytes: 64,
+      firstBytes: HEADER_SIZE,
       onProgress: (loaded, total, received) => {
         onProgress?.(loaded, total);
         if (headLength && loaded >= headLength) {
@@ -78,7 +78,7 @@ export async function modelFile(url, known, onProgress, onHead) {
       onFirst: async (head) => {
         const h = parseHeader(head);
         const hit = await cachedBytes(h.sha256);
-        headLength = hit ? 0 : 64 + h.metaLength;
+        headLength = hit ? 0 : HEADER_SIZE + h.metaLength;
         return hit ? { stop: true, value: hit } : { total: h.length };
       },
     });

@@ -1,4 +1,4 @@
-// The browser's share of preprocessing a large image (issue 5). Go's JPEG
+// The browser's share of preprocessing a large image. Go's JPEG
 // decoder has no DCT-domain scaling and bild's antialiased resize costs in
 // proportion to the source pixels: a 12-megapixel photo spent ~1 s in Go
 // before the model saw it. So when an image is larger than the model needs,

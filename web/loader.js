@@ -5,7 +5,9 @@
 // while it downloads.
 
 const CACHE_NAME = 'resnet-v1';
-const HEADER_SIZE = 64;
+// The fixed model-file header (engine/modelfile/FORMAT.md); parseHeader is
+// its one reader on the page.
+export const HEADER_SIZE = 64;
 const MAGIC = 'RESNETGO';
 const FORMAT_VERSION = 1;
 

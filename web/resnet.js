@@ -2,7 +2,7 @@
 // every supported input into what the worker takes (encoded bytes for files,
 // an ImageBitmap for elements and frames, pixels for ImageData). It is also
 // window.resnet: {ready, classify(input, {k, downscale, cam}), loadModel(url)}
-// (DESIGN.md). Large inputs are downscaled by the browser first
+// (docs/ARCHITECTURE.md). Large inputs are downscaled by the browser first
 // (downscale.js); timings.path says which path ran.
 
 import { engineFiles, modelFile } from './assets.js';

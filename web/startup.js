@@ -54,7 +54,7 @@ export function prepare({ wasmExec, loader }) {
 
 // init starts the engine: wasm_exec.js, the engine's compiled module and —
 // unless the build is -tags purego — the kernel modules it imports
-// (engine/kernels/wasm: the loader links the WebAssembly SIMD kernels on
+// (engine/kernels/wat: the loader links the WebAssembly SIMD kernels on
 // Go's memory, or, with kernels: null, lets Go run its pure-Go twins).
 // mode: 'auto' (SIMD where the browser has it), 'go' (force the twins) or
 // 'simd' (fail without it).

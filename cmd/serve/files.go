@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/inbrowser-ai/resnet/engine/modelfile"
 )
 
 var errNotFile = errors.New("not a regular file")
@@ -107,13 +108,13 @@ func (c *fileCache) get(m mount, rel string) (*entry, error) {
 }
 
 // modelChecksum returns the SHA-256 a model file's header declares for its
-// body (engine/modelfile/FORMAT.md: magic at 0, checksum at 24..56), or ""
-// for a file that is not a model file.
+// body, or "" for a file that is not a model file.
 func modelChecksum(b []byte) string {
-	if len(b) < 64 || string(b[:8]) != "RESNETGO" || binary.LittleEndian.Uint64(b[16:]) != uint64(len(b)) {
+	sum, ok := modelfile.DeclaredChecksum(b)
+	if !ok {
 		return ""
 	}
-	return hex.EncodeToString(b[24:56])
+	return hex.EncodeToString(sum[:])
 }
 
 func (e *entry) tag() string { return e.sha256[:16] }

@@ -168,7 +168,7 @@ type asset struct {
 	Bytes  int64  `json:"bytes"`
 }
 
-// kernels are the WebAssembly SIMD kernels (engine/kernels/wasm) as the
+// kernels are the WebAssembly SIMD kernels (engine/kernels/wat) as the
 // page loads them: the loader module, imported by the worker, and the two
 // modules it links, fetched and cached by content hash like the main wasm.
 type kernels struct {

@@ -19,7 +19,7 @@ type Epilogue struct {
 	Max *float32
 }
 
-// apply writes one output value. It is the scalar definition of the
+// finish returns one output value. It is the scalar definition of the
 // epilogue; the kernels inline the same expression.
 func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 	v += e.Bias[n]
@@ -42,11 +42,13 @@ func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 // accumulation is exact, so every implementation of this kernel must agree
 // bit for bit.
 func GemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
-	gemmU8S8(out, ldo, a, lda, m, kp, w, n, ep, ws)
+	if !gemmU8S8(out, ldo, a, lda, m, kp, w, n, ep) {
+		gemmU8S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+	}
 }
 
 // gemmU8S8Generic is GemmU8S8 in pure Go, in its own function so that a
-// faster version can stand in for it (kernels_wasm.go).
+// faster version can stand in for it (dispatch.go).
 func gemmU8S8Generic(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
 	panelSize := PanelN * kp
 	wide := ws[:WorkspaceU8S8(kp)]
@@ -160,7 +162,9 @@ func storeI32(out []float32, ldo, m, n0, nn int, acc *[PanelN]int32, ep *Epilogu
 // that every sum fits int32 (it does in the Winograd domain); within that,
 // any summation order gives the same exact result.
 func GemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
-	gemmS16S16(out, ldo, a, lda, m, kp, w, n, ws)
+	if !gemmS16S16(out, ldo, a, lda, m, kp, w, n) {
+		gemmS16S16Generic(out, ldo, a, lda, m, kp, w, n, ws)
+	}
 }
 
 // WorkspaceS16S16 is the scratch GemmS16S16 needs for a given Kp.
@@ -194,7 +198,9 @@ func gemmS16S16Generic(out []int32, ldo int, a []int16, lda, m, kp int, w []int1
 // float32 (row stride lda) and W is N output channels packed O8K1.
 // Implementations may sum in different orders: compare with a tolerance.
 func GemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
-	gemmF32(out, ldo, a, lda, m, k, w, n, ep)
+	if !gemmF32(out, ldo, a, lda, m, k, w, n, ep) {
+		gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
+	}
 }
 
 func gemmF32Generic(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {

@@ -5,15 +5,16 @@ package kernels
 import "unsafe"
 
 // In GOOS=js wasm the kernels are imported from the module "kernels", which
-// the host provides with wasm/loader.mjs: the forwarder's functions (they
+// the host provides with wat/loader.mjs: the forwarder's functions (they
 // reach the SIMD kernel module, kernels.wat, through a table) and link, a
 // JavaScript function that instantiates the kernel module on Go's memory and
 // reports whether it did. A host without WebAssembly SIMD gets link → 0 and
 // the pure-Go twins run.
 //
 // Arguments are addresses in Go's linear memory. The SIMD kernels check
-// nothing, so every call is preceded by the bounds the Go twin would have
-// enforced; a call that fails them goes to the twin, which panics as before.
+// nothing, so every hook below first checks the bounds the Go twin would have
+// enforced and declines a call that fails them (dispatch.go): the twin then
+// panics as before.
 // Go's heap does not move, and an import call cannot be preempted, so the
 // unsafe.Pointer arguments stay valid for the call's duration.
 
@@ -86,13 +87,12 @@ func b2i(b bool) int32 {
 	return 0
 }
 
-func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
 	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 ||
 		len(w) < PaddedN(n)*kp || len(ep.Scale) < n || len(ep.Bias) < n ||
 		(ep.ZeroPoint != 0 && len(ep.WSum) < n) ||
 		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
-		gemmU8S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
-		return
+		return leftToTwin(kGemmU8S8)
 	}
 	var wsum unsafe.Pointer
 	if ep.ZeroPoint != 0 {
@@ -102,6 +102,7 @@ func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int
 	gemmU8S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
 		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
+	return tookSIMD(kGemmU8S8)
 }
 
 //go:wasmimport kernels max_reset
@@ -124,73 +125,70 @@ func endMax(ep *Epilogue) {
 	}
 }
 
-func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) {
+func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) bool {
 	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, k, lda) ||
 		len(w) < PaddedN(n)*k || len(ep.Bias) < n || (ep.Scale != nil && len(ep.Scale) < n) ||
 		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
-		gemmF32Generic(out, ldo, a, lda, m, k, w, n, ep)
-		return
+		return leftToTwin(kGemmF32)
 	}
 	startMax(ep)
 	gemmF32SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(k), ptr(w), int32(n),
 		optPtr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
+	return tookSIMD(kGemmF32)
 }
 
-func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
+func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) bool {
 	if !useSIMD || len(src) == 0 || len(dst) < len(src) || len(src) >= 1<<29 {
-		quantizeU8Generic(dst, src, inv, zeroPoint)
-		return
+		return leftToTwin(kQuantizeU8)
 	}
 	quantizeU8SIMD(ptr(dst), ptr(src), int32(len(src)), inv, zeroPoint)
+	return tookSIMD(kQuantizeU8)
 }
 
-func maxF32(x []float32, abs bool) float32 {
+func maxF32(x []float32, abs bool) (float32, bool) {
 	if !useSIMD || len(x) == 0 || len(x) >= 1<<29 {
-		return maxF32Generic(x, abs)
+		return 0, leftToTwin(kMaxF32)
 	}
-	return maxF32SIMD(ptr(x), int32(len(x)), b2i(abs))
+	return maxF32SIMD(ptr(x), int32(len(x)), b2i(abs)), tookSIMD(kMaxF32)
 }
 
-// im2col runs the SIMD im2col and reports true, or reports false for the
-// caller to run the twin: an f32 fill other than +0 (the kernel fills
-// bytes), or arguments the twin would reject.
+// im2col declines an f32 fill other than +0: the kernel fills bytes.
 func im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
 	esz := int32(unsafe.Sizeof(fill))
 	var fb int32
 	if esz == 1 {
 		fb = int32(*(*uint8)(unsafe.Pointer(&fill)))
 	} else if *(*uint32)(unsafe.Pointer(&fill)) != 0 {
-		return false
+		return leftToTwin(kIm2col)
 	}
 	if !useSIMD || h <= 0 || w <= 0 || c <= 0 || k <= 0 || stride <= 0 || pad < 0 || h+2*pad < k || w+2*pad < k ||
 		h*w*c > len(src) || lda < k*k*c || lda >= 1<<28 {
-		return false
+		return leftToTwin(kIm2col)
 	}
 	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
 	if oh*ow*lda > len(dst) {
-		return false
+		return leftToTwin(kIm2col)
 	}
 	im2colSIMD(ptr(dst), int32(lda), ptr(src), int32(h), int32(w), int32(c), int32(k), int32(stride), int32(pad), fb, esz)
-	return true
+	return tookSIMD(kIm2col)
 }
 
 //go:wasmimport kernels maxpool3x3s2
 //go:noescape
 func maxPool3x3s2SIMD(dst, src unsafe.Pointer, h, w, c int32)
 
-// maxPool3x3s2 runs the SIMD max-pool and reports true, or false for the
-// twin: channels not a multiple of 4, or arguments the twin would reject.
+// maxPool3x3s2 declines channels that are not a multiple of 4.
 func maxPool3x3s2(dst, src []float32, h, w, c int) bool {
 	if !useSIMD || h <= 0 || w <= 0 || c <= 0 || c%4 != 0 || h*w*c > len(src) || h*w*c >= 1<<28 {
-		return false
+		return leftToTwin(kMaxPool3x3s2)
 	}
 	oh, ow := (h+2-3)/2+1, (w+2-3)/2+1
 	if oh*ow*c > len(dst) {
-		return false
+		return leftToTwin(kMaxPool3x3s2)
 	}
 	maxPool3x3s2SIMD(ptr(dst), ptr(src), int32(h), int32(w), int32(c))
-	return true
+	return tookSIMD(kMaxPool3x3s2)
 }
 
 //go:wasmimport kernels gemm_s16s16
@@ -206,13 +204,13 @@ func winogradInputU8SIMD(v unsafe.Pointer, vs, ldv int32, src unsafe.Pointer, h,
 func winogradOutputSIMD(out unsafe.Pointer, ldo int32, m unsafe.Pointer, ms, ldm, h, w, n, tw, t0, t1 int32,
 	scale, bias, res unsafe.Pointer, relu int32)
 
-func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
+func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int) bool {
 	np := PaddedN(n)
 	if !useSIMD || !spans(len(out), m, np, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 || len(w) < np*kp {
-		gemmS16S16Generic(out, ldo, a, lda, m, kp, w, n, ws)
-		return
+		return leftToTwin(kGemmS16S16)
 	}
 	gemmS16S16SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n))
+	return tookSIMD(kGemmS16S16)
 }
 
 // winogradZeros stands in for the input taps in the padding: the SIMD
@@ -229,11 +227,11 @@ func winogradTilesFit(h, w, tw, t0, t1 int) bool {
 func winogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) bool {
 	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || c <= 0 || c > WinogradMaxC || ldv < c ||
 		len(src) < h*w*c || vs < (t1-t0)*ldv || 15*vs+(t1-t0)*ldv > len(v) || vs >= 1<<26 {
-		return false
+		return leftToTwin(kWinogradInputU8)
 	}
 	winogradInputU8SIMD(ptr(v), int32(vs), int32(ldv), ptr(src), int32(h), int32(w), int32(c), int32(tw),
 		int32(t0), int32(t1), ptr(winogradZeros[:]))
-	return true
+	return tookSIMD(kWinogradInputU8)
 }
 
 func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
@@ -241,28 +239,28 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 		len(out) < h*w*ldo-(ldo-n) || ms < (t1-t0)*ldm || 15*ms+(t1-t0)*ldm > len(m) || ms >= 1<<26 ||
 		len(ep.Scale) < n || len(ep.Bias) < n || ep.ZeroPoint != 0 ||
 		(ep.Residual != nil && len(ep.Residual) < h*w*ldo-(ldo-n)) {
-		return false
+		return leftToTwin(kWinogradOutput)
 	}
 	startMax(ep)
 	winogradOutputSIMD(ptr(out), int32(ldo), ptr(m), int32(ms), int32(ldm), int32(h), int32(w), int32(n), int32(tw),
 		int32(t0), int32(t1), ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
-	return true
+	return tookSIMD(kWinogradOutput)
 }
 
 //go:wasmimport kernels winograd_weights_s8
 //go:noescape
 func winogradWeightsSIMD(u, w unsafe.Pointer, n, c int32)
 
-// winogradWeights runs the SIMD weight transform for even c (the pairs of
-// input channels line up with O8K2's pairs), or reports false.
+// winogradWeights declines odd c: only for even c do the pairs of input
+// channels line up with O8K2's pairs.
 func winogradWeights(u []int16, wq []int8, n, c int) bool {
 	if !useSIMD || n <= 0 || c <= 0 || c&1 != 0 || c > WinogradMaxC || n >= 1<<16 ||
 		len(wq) < PaddedN(n)*9*c || len(u) < 16*PaddedN(n)*c {
-		return false
+		return leftToTwin(kWinogradWeights)
 	}
 	winogradWeightsSIMD(ptr(u), ptr(wq), int32(n), int32(c))
-	return true
+	return tookSIMD(kWinogradWeights)
 }
 
 //go:wasmimport kernels dense_i8
@@ -272,8 +270,11 @@ func denseI8SIMD(out, w, scale, bias, x unsafe.Pointer, n, k int32)
 func denseI8(out []float32, w []int8, scale, bias, x []float32) bool {
 	n, k := len(out), len(x)
 	if !useSIMD || n == 0 || k == 0 || n >= 1<<20 || k >= 1<<20 || len(w) < n*k || len(scale) < n || len(bias) < n {
-		return false
+		return leftToTwin(kDenseI8)
 	}
 	denseI8SIMD(ptr(out), ptr(w), ptr(scale), ptr(bias), ptr(x), int32(n), int32(k))
-	return true
+	return tookSIMD(kDenseI8)
 }
+
+// hooksCount: the hooks here count their answers (dispatch.go).
+const hooksCount = true

@@ -9,7 +9,7 @@ import (
 
 // TestSIMDLinked fails when the SIMD kernels were promised but the package
 // fell back to its twins, so that a broken loader cannot pass the suite by
-// testing the twins twice. The runner (wasm/run_go_test.mjs) states what it
+// testing the twins twice. The runner (wat/run_go_test.mjs) states what it
 // linked in RESNET_KERNELS_EXPECT (generic, simd or relaxed); without a
 // runner that says so, SIMD is what is expected.
 func TestSIMDLinked(t *testing.T) {

@@ -1,7 +1,11 @@
 // Package kernels holds the arithmetic of the forward pass: weight packing
 // and quantisation, im2col, the GEMM micro-kernels with their fused
-// epilogue, pooling. Every function here is the pure-Go twin — the
-// reference and the native path — of a WebAssembly SIMD kernel.
+// epilogue, pooling, Winograd transforms, the classifier. The Go code here
+// is the reference and the native path. The hot kernels (those dispatch.go
+// lists) also exist as hand-written WebAssembly SIMD (wat/), which their
+// public function runs in GOOS=js builds where the host linked it; the rest
+// (packing, weight quantisation, global average pool, the f32 classifier)
+// is Go only.
 //
 // Names carry what they compute: GemmU8S8 multiplies unsigned 8-bit
 // activations by signed 8-bit weights; O8K2 is the packed layout of panels

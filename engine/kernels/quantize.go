@@ -6,10 +6,17 @@ package kernels
 // zero point 128.
 
 // MaxF32 returns the largest element of x (0 for an empty or all-negative x).
-func MaxF32(x []float32) float32 { return maxF32(x, false) }
+func MaxF32(x []float32) float32 { return maxOf(x, false) }
 
 // MaxAbsF32 returns the largest |x|.
-func MaxAbsF32(x []float32) float32 { return maxF32(x, true) }
+func MaxAbsF32(x []float32) float32 { return maxOf(x, true) }
+
+func maxOf(x []float32, abs bool) float32 {
+	if m, ok := maxF32(x, abs); ok {
+		return m
+	}
+	return maxF32Generic(x, abs)
+}
 
 func maxF32Generic(x []float32, abs bool) float32 {
 	var m float32
@@ -31,7 +38,9 @@ func maxF32Generic(x []float32, abs bool) float32 {
 // WebAssembly's f32x4.mul, f32x4.add, i32x4.trunc_sat_f32x4_s sequence gives
 // the same bytes.
 func QuantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) {
-	quantizeU8(dst, src, inv, zeroPoint)
+	if !quantizeU8(dst, src, inv, zeroPoint) {
+		quantizeU8Generic(dst, src, inv, zeroPoint)
+	}
 }
 
 func quantizeU8Generic(dst []uint8, src []float32, inv float32, zeroPoint int32) {

@@ -50,10 +50,15 @@ func WinogradTiles(h, w int) (tiles, tw int) {
 // U[ξ], so one pair of every position comes from 9 loads and vector adds.
 func WinogradWeights(wq []int8, n, c int) []int16 {
 	u := make([]int16, 16*PaddedN(n)*PaddedK2(c))
+	winogradWeightsInto(u, wq, n, c)
+	return u
+}
+
+// winogradWeightsInto is WinogradWeights into a given u.
+func winogradWeightsInto(u []int16, wq []int8, n, c int) {
 	if !winogradWeights(u, wq, n, c) {
 		winogradWeightsGeneric(u, wq, n, c)
 	}
-	return u
 }
 
 func winogradWeightsGeneric(u []int16, wq []int8, n, c int) {

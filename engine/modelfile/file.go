@@ -74,11 +74,8 @@ func decodeHeader(b []byte) (header, error) {
 	if len(b) < HeaderSize {
 		return h, fmt.Errorf("%w: %d bytes, header alone is %d", ErrTruncated, len(b), HeaderSize)
 	}
+	h = headerFields(b)
 	le := binary.LittleEndian
-	h.version = le.Uint32(b[8:])
-	h.metaLen = le.Uint32(b[12:])
-	h.fileLen = le.Uint64(b[16:])
-	copy(h.checksum[:], b[24:56])
 	if h.version != Version {
 		return h, fmt.Errorf("%w: file is version %d, this reader reads version %d", ErrVersion, h.version, Version)
 	}
@@ -355,17 +352,12 @@ func Write(meta Meta, tensors []TensorData) ([]byte, error) {
 		last = int(t.Offset + t.Size)
 	}
 	out := make([]byte, last)
-	copy(out, Magic)
-	le := binary.LittleEndian
-	le.PutUint32(out[8:], Version)
-	le.PutUint32(out[12:], uint32(len(metaJSON)))
-	le.PutUint64(out[16:], uint64(len(out)))
 	copy(out[HeaderSize:], metaJSON)
 	for i, t := range tensors {
 		copy(out[meta.Tensors[i].Offset:], t.Data)
 	}
-	sum := sha256.Sum256(out[HeaderSize:])
-	copy(out[24:56], sum[:])
+	putHeader(out, header{version: Version, metaLen: uint32(len(metaJSON)), fileLen: uint64(len(out)),
+		checksum: sha256.Sum256(out[HeaderSize:])})
 	// Round-trip through the reader so that a writer bug cannot produce a
 	// file the engine refuses.
 	if _, err := Parse(out, Verify); err != nil {

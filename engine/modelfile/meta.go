@@ -109,10 +109,7 @@ type Source struct {
 // Features is the width of the pooled feature vector that feeds the
 // classifier.
 func (m *Meta) Features() int {
-	if m.Block == Bottleneck {
-		return m.Width * 8 * 4
-	}
-	return m.Width * 8
+	return m.Width * 8 * m.Block.Expansion() // the last stage's planes are Width·2³
 }
 
 func (m *Meta) validate() error {

@@ -55,72 +55,50 @@ func New(f *modelfile.File) (*Net, error) {
 	for _, c := range m.Convs {
 		specs[c.Name] = c
 	}
-	load := func(name string, in, out, k, stride, pad int) (*conv, error) {
-		s, ok := specs[name]
+	load := func(want modelfile.ConvShape) (*conv, error) {
+		s, ok := specs[want.Name]
 		if !ok {
-			return nil, fmt.Errorf("resnet: model has no convolution %q", name)
+			return nil, fmt.Errorf("resnet: model has no convolution %q", want.Name)
 		}
-		if s.In != in || s.Out != out || s.K != k || s.Stride != stride || s.Pad != pad {
+		if s.In != want.In || s.Out != want.Out || s.K != want.K || s.Stride != want.Stride || s.Pad != want.Pad {
 			return nil, fmt.Errorf("resnet: %s is %d→%d k%d/%d pad %d, the architecture needs %d→%d k%d/%d pad %d",
-				name, s.In, s.Out, s.K, s.Stride, s.Pad, in, out, k, stride, pad)
+				want.Name, s.In, s.Out, s.K, s.Stride, s.Pad, want.In, want.Out, want.K, want.Stride, want.Pad)
 		}
 		return n.loadConv(f, s)
 	}
-
 	var err error
-	w := m.Width
-	if n.stem, err = load("conv1", 3, w, 7, 2, 3); err != nil {
+	stem, stages := modelfile.Architecture(m.Block, m.Stride, m.Stages, m.Width)
+	if n.stem, err = load(stem); err != nil {
 		return nil, err
 	}
 	if n.int8 {
 		n.stem.wsum = kernels.RowSumsO8K2(n.stem.wq, n.stem.out, n.stem.lda)
 	}
-	expansion := 1
-	if m.Block == modelfile.Bottleneck {
-		expansion = 4
-	}
-	in := w
-	for si, depth := range m.Stages {
-		planes := w << si
-		n.stages = append(n.stages, nil)
-		for bi := range depth {
-			stride := 1
-			if si > 0 && bi == 0 {
-				stride = 2
-			}
-			p := fmt.Sprintf("layer%d.%d.", si+1, bi)
+	for _, stage := range stages {
+		var blocks []block
+		for _, bs := range stage {
 			var b block
-			if m.Block == modelfile.Basic {
-				if b.conv1, err = load(p+"conv1", in, planes, 3, stride, 1); err != nil {
-					return nil, err
-				}
-				if b.conv2, err = load(p+"conv2", planes, planes, 3, 1, 1); err != nil {
-					return nil, err
-				}
-			} else {
-				s1, s3 := 1, stride // torchvision v1.5: stride on the 3×3
-				if m.Stride == modelfile.StrideOn1x1 {
-					s1, s3 = stride, 1
-				}
-				if b.conv1, err = load(p+"conv1", in, planes, 1, s1, 0); err != nil {
-					return nil, err
-				}
-				if b.conv2, err = load(p+"conv2", planes, planes, 3, s3, 1); err != nil {
-					return nil, err
-				}
-				if b.conv3, err = load(p+"conv3", planes, planes*4, 1, 1, 0); err != nil {
+			if b.conv1, err = load(bs.Conv1); err != nil {
+				return nil, err
+			}
+			if b.conv2, err = load(bs.Conv2); err != nil {
+				return nil, err
+			}
+			if bs.Conv3 != nil {
+				if b.conv3, err = load(*bs.Conv3); err != nil {
 					return nil, err
 				}
 			}
-			if stride != 1 || in != planes*expansion {
-				if b.down, err = load(p+"downsample", in, planes*expansion, 1, stride, 0); err != nil {
+			if bs.Down != nil {
+				if b.down, err = load(*bs.Down); err != nil {
 					return nil, err
 				}
 			}
-			n.stages[si] = append(n.stages[si], b)
-			in = planes * expansion
+			blocks = append(blocks, b)
 		}
+		n.stages = append(n.stages, blocks)
 	}
+	in := m.Features()
 	if len(specs) != countConvs(n) {
 		return nil, fmt.Errorf("resnet: model lists %d convolutions, the architecture has %d", len(specs), countConvs(n))
 	}

@@ -1,4 +1,4 @@
-// The fast path for large images (issue 5, web/downscale.js) in real
+// The fast path for large images (web/downscale.js) in real
 // Chromium with the default ResNet-50: every committed photo, upscaled to
 // ~12 MP at run time, is decoded and downscaled by the browser and gives the
 // command line's top-1 on the original photo; EXIF orientation is applied

@@ -17,7 +17,8 @@ export const PHOTOS = join(ROOT, 'testdata', 'photos');
 export const ARTIFACTS = join(ROOT, 'artifacts', 'web');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// The flags DESIGN.md pins for headless runs on these machines.
+// Headless Chromium without GPU, network side traffic or a sandbox (these
+// machines run it as root); bench/browser.mjs uses the same.
 export const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

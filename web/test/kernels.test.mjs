@@ -1,6 +1,6 @@
 // The WebAssembly SIMD kernels against their pure-Go twins, in the page:
 // ?kernels=go forces the twins, and with the int8 ResNet-50 both paths must
-// give the same answer bit for bit (engine/kernels/wasm/README.md: the int8
+// give the same answer bit for bit (engine/kernels/wat/README.md: the int8
 // kernels are bit-identical to the twins). Probabilities travel from Go as
 // float64 copies of float32 values, so they are compared exactly.
 

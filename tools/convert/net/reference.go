@@ -147,41 +147,27 @@ func Random(block modelfile.BlockKind, stride modelfile.StridePlacement, stages 
 			BN: &BatchNorm{Gamma: vec(out, 0.5, 1.5), Beta: vec(out, -0.3, 0.3), Mean: vec(out, -0.3, 0.3), Var: vec(out, 0.5, 2), Eps: 1e-5}}
 	}
 	n := &Network{Name: "random", Block: block, Stride: stride, Pre: modelfile.TorchvisionPreprocess}
-	n.Stem = conv("conv1", 3, width, 7, 2, 3)
-	exp := 1
-	if block == modelfile.Bottleneck {
-		exp = 4
-	}
-	in := width
-	for si, depth := range stages {
-		planes := width << si
+	// Weights are drawn in forward order: the same seed gives the same
+	// network.
+	shape := func(c modelfile.ConvShape) *Conv { return conv(c.Name, c.In, c.Out, c.K, c.Stride, c.Pad) }
+	stem, stageShapes := modelfile.Architecture(block, stride, stages, width)
+	n.Stem = shape(stem)
+	for _, shapes := range stageShapes {
 		var stage []Block
-		for bi := range depth {
-			s := 1
-			if si > 0 && bi == 0 {
-				s = 2
+		for _, bs := range shapes {
+			b := Block{Conv1: shape(bs.Conv1), Conv2: shape(bs.Conv2)}
+			if bs.Conv3 != nil {
+				b.Conv3 = shape(*bs.Conv3)
 			}
-			p := "layer" + itoa(si+1) + "." + itoa(bi) + "."
-			var b Block
-			if block == modelfile.Basic {
-				b.Conv1, b.Conv2 = conv(p+"conv1", in, planes, 3, s, 1), conv(p+"conv2", planes, planes, 3, 1, 1)
-			} else {
-				s1, s3 := 1, s
-				if stride == modelfile.StrideOn1x1 {
-					s1, s3 = s, 1
-				}
-				b.Conv1 = conv(p+"conv1", in, planes, 1, s1, 0)
-				b.Conv2 = conv(p+"conv2", planes, planes, 3, s3, 1)
-				b.Conv3 = conv(p+"conv3", planes, planes*exp, 1, 1, 0)
-			}
-			if s != 1 || in != planes*exp {
-				b.Downsample = conv(p+"downsample", in, planes*exp, 1, s, 0)
+			if bs.Down != nil {
+				b.Downsample = shape(*bs.Down)
 			}
 			stage = append(stage, b)
-			in = planes * exp
 		}
 		n.Stages = append(n.Stages, stage)
 	}
+	last := stageShapes[len(stageShapes)-1]
+	in := last[len(last)-1].Out()
 	n.FC = Dense{Out: classes, In: in, Weight: vec(classes*in, -0.1, 0.1), Bias: vec(classes, -0.1, 0.1)}
 	n.Labels = make([]string, classes)
 	for i := range n.Labels {

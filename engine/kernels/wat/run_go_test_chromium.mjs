@@ -6,7 +6,7 @@
 // answered from files.
 //
 //   GOOS=js GOARCH=wasm go test -c -o /tmp/kernels.test ./engine/kernels/
-//   node engine/kernels/wasm/run_go_test_chromium.mjs /tmp/kernels.test -test.v
+//   node engine/kernels/wat/run_go_test_chromium.mjs /tmp/kernels.test -test.v
 //
 // RESNET_KERNELS=generic and RESNET_KERNELS_DIR work as in run_go_test.mjs;
 // RESNET_KERNELS=relaxed links the relaxed-SIMD variant, and fails if this

@@ -19,7 +19,8 @@
 // Go side keeps its pure-Go twins. The forwarder itself has no SIMD opcodes,
 // so it loads everywhere.
 
-// Slot order of the forwarder's table: forwarder.wat lists the same.
+// Slot order of the forwarder's table, as declared in
+// engine/kernels/internal/wasmabi (its tests check this list).
 export const SLOTS = [
   'gemm_u8s8', 'gemm_f32', 'quantize_u8', 'max_f32', 'im2col', 'maxpool3x3s2',
   'gemm_s16s16', 'winograd_in_u8', 'winograd_out', 'winograd_weights_s8', 'dense_i8',
@@ -46,14 +47,6 @@ const RELAXED_PROBE = new Uint8Array([
 
 export function relaxedSupported() {
   return simdSupported() && WebAssembly.validate(RELAXED_PROBE);
-}
-
-// kernelFile names the kernel module this host should load: the relaxed-SIMD
-// variant (f32 multiply-adds fused) where relaxed SIMD validates, else the
-// plain SIMD one. Both export the same functions; the int8 kernels are the
-// same code in both.
-export function kernelFile() {
-  return relaxedSupported() ? 'kernels-relaxed.wasm' : 'kernels.wasm';
 }
 
 async function toModule(src) {

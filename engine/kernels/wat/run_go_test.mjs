@@ -3,7 +3,7 @@
 // wasm_exec_node.js, plus loader.mjs. Use it as go test's -exec (absolute
 // path: go test runs the binary in the package's directory):
 //
-//   GOOS=js GOARCH=wasm go test -exec "node --stack-size=8192 $PWD/engine/kernels/wasm/run_go_test.mjs" ./engine/kernels/
+//   GOOS=js GOARCH=wasm go test -exec "node --stack-size=8192 $PWD/engine/kernels/wat/run_go_test.mjs" ./engine/kernels/
 //
 // It reads build/kernels/{forwarder,kernels}.wasm (`make kernels`), or the
 // directory in $RESNET_KERNELS_DIR. RESNET_KERNELS=generic links only the
