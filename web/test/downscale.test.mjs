@@ -84,14 +84,18 @@ describe('browser downscale of large images (ResNet-50)', { skip: skipWithoutMod
     }
   });
 
-  it('reaches the model far sooner than Go decoding and resizing the same 12 MP upload', async () => {
+  // Both paths for the same 12 MP upload give the same answer. How much
+  // sooner the browser's path reaches the model is a speed figure: it is
+  // printed here and measured by make measure-web, not asserted (Go's path
+  // now decodes large JPEGs at reduced scale, engine/preprocess/jpegscale).
+  it('gives the same top-1 by the browser downscale and by Go decoding the same 12 MP upload', async () => {
     const fast = (await classifyBig(['coffee.jpg']))['coffee.jpg'];
     const slow = (await classifyBig(['coffee.jpg'], { downscale: false }))['coffee.jpg'];
+    assert.equal(fast.t.path, 'browser-downscale');
     assert.equal(slow.t.path, 'go-decode');
     assert.equal(fast.top[0].index, slow.top[0].index);
     const toModel = (t) => t.roundtrip - t.inference;
-    // ~55 ms against ~1000 ms on this machine; a wide margin for load.
-    assert.ok(4 * toModel(fast.t) < toModel(slow.t), `before the model: fast ${toModel(fast.t).toFixed(0)} ms, Go ${toModel(slow.t).toFixed(0)} ms`);
+    console.log(`# 12 MP upload to the model: browser downscale ${toModel(fast.t).toFixed(0)} ms, Go decode ${toModel(slow.t).toFixed(0)} ms`);
   });
 
   it('applies EXIF orientation exactly once on the fast path (Blob and image element)', async () => {
