@@ -69,12 +69,13 @@ else
 fi
 
 # 3. The model file, rebuilt when missing or older than the package, this
-# script, the converter's sources or the model file format's sources.
+# script, the converter's sources and calibration photos, or the sources of the
+# model file format and of the forward pass that calibration runs.
 stale=""
 if [ ! -f "$OUT" ]; then
 	stale="missing"
-elif [ -n "$(find "$SRC/.from-tarball" scripts/weights.sh tools/convert engine/modelfile \
-	-newer "$OUT" \( -name '*.go' ! -name '*_test.go' -o -name '*.txt' -o -name weights.sh -o -name .from-tarball \) \
+elif [ -n "$(find "$SRC/.from-tarball" scripts/weights.sh tools/convert engine/modelfile engine/resnet \
+	-newer "$OUT" \( -name '*.go' ! -name '*_test.go' -o -name '*.txt' -o -name '*.jpg' -o -name weights.sh -o -name .from-tarball \) \
 	-print -quit)" ]; then
 	stale="older than its inputs"
 elif ! grep -q "^# $(basename "$OUT") quant=$QUANT " "$SUMS" 2>/dev/null; then

@@ -7,7 +7,7 @@
 const CACHE_NAME = 'resnet-v1';
 const HEADER_SIZE = 64;
 const MAGIC = 'RESNETGO';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2; // engine/modelfile.Version
 
 export class LoadError extends Error {
   constructor(message, code) {
@@ -128,6 +128,9 @@ export function parseHeader(b) {
   if (b.length < HEADER_SIZE) throw new LoadError('The model file is truncated.', 'model-truncated');
   const dv = new DataView(b.buffer, b.byteOffset, HEADER_SIZE);
   const version = dv.getUint32(8, true);
+  if (version > 0 && version < FORMAT_VERSION) {
+    throw new LoadError(`Model file version ${version} was made by an older converter: run make weights (or convert the model again).`, 'model-version');
+  }
   if (version !== FORMAT_VERSION) {
     throw new LoadError(`Unsupported model file version ${version} (this page reads version ${FORMAT_VERSION}).`, 'model-version');
   }

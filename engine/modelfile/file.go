@@ -20,7 +20,7 @@ import (
 const Magic = "RESNETGO"
 
 // Version is the only format version this reader understands.
-const Version = 1
+const Version = 2
 
 // HeaderSize is the size of the fixed header; Align the alignment of the
 // JSON section and of every tensor.
@@ -79,6 +79,9 @@ func decodeHeader(b []byte) (header, error) {
 	h.metaLen = le.Uint32(b[12:])
 	h.fileLen = le.Uint64(b[16:])
 	copy(h.checksum[:], b[24:56])
+	if h.version > 0 && h.version < Version {
+		return h, fmt.Errorf("%w: file is version %d, made by an older converter: run make weights (or convert the model again)", ErrVersion, h.version)
+	}
 	if h.version != Version {
 		return h, fmt.Errorf("%w: file is version %d, this reader reads version %d", ErrVersion, h.version, Version)
 	}

@@ -66,7 +66,8 @@ func TestDamagedFiles(t *testing.T) {
 		{"truncated body", func(b []byte) []byte { return b[:len(b)-1] }, ErrTruncated, Verify},
 		{"truncated to half", func(b []byte) []byte { return b[:len(b)/2] }, ErrTruncated, Trusted},
 		{"trailing bytes", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, Verify},
-		{"wrong version", func(b []byte) []byte { le.PutUint32(b[8:], 2); return b }, ErrVersion, Verify},
+		{"newer version", func(b []byte) []byte { le.PutUint32(b[8:], Version+1); return b }, ErrVersion, Verify},
+		{"older converter", func(b []byte) []byte { le.PutUint32(b[8:], 1); return b }, ErrVersion, Verify},
 		{"version zero", func(b []byte) []byte { le.PutUint32(b[8:], 0); return b }, ErrVersion, Verify},
 		{"flipped weight byte", func(b []byte) []byte { b[len(b)-12] ^= 0x10; return b }, ErrChecksum, Verify},
 		{"flipped JSON byte", func(b []byte) []byte { b[HeaderSize+3] ^= 1; return b }, ErrChecksum, Verify},
@@ -86,6 +87,17 @@ func TestDamagedFiles(t *testing.T) {
 				t.Fatalf("message %q does not say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A file from before calibrated activation ranges tells the user what to do
+// rather than running without them.
+func TestOlderConverter(t *testing.T) {
+	b := testFile(t)
+	binary.LittleEndian.PutUint32(b[8:], 1)
+	_, err := Parse(b, Verify)
+	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "made by an older converter: run make weights") {
+		t.Fatalf("got %v", err)
 	}
 }
 

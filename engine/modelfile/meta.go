@@ -3,6 +3,7 @@ package modelfile
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // BlockKind is the residual block family.
@@ -70,6 +71,11 @@ type Conv struct {
 	K      int    `json:"k"`
 	Stride int    `json:"stride"`
 	Pad    int    `json:"pad"`
+	// ActMax (int8 files, every convolution but the stem) is the calibrated
+	// ceiling of the layer's input, which follows a ReLU: an image's input is
+	// quantised to 8 bits over [0, min(ActMax, its largest value)], larger
+	// values saturate. 0 in f32 files.
+	ActMax float32 `json:"act_max,omitempty"`
 }
 
 // Tensor locates one tensor's bytes in the file.
@@ -152,6 +158,14 @@ func (m *Meta) validate() error {
 	}
 	if len(m.Labels) != m.Classes {
 		return fmt.Errorf("%d labels for %d classes", len(m.Labels), m.Classes)
+	}
+	for _, c := range m.Convs {
+		if m.Quant == F32 && c.ActMax != 0 {
+			return fmt.Errorf("%s: act_max %g in an f32 file", c.Name, c.ActMax)
+		}
+		if !(c.ActMax >= 0) || c.ActMax > math.MaxFloat32 {
+			return fmt.Errorf("%s: act_max %g is not a non-negative finite number", c.Name, c.ActMax)
+		}
 	}
 	for i, n := range m.Stages {
 		if n < 1 || n > 64 {

@@ -31,18 +31,28 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 	// stem: conv 7×7/2 + ReLU, max-pool 3×3/2
 	in := &s.in
 	in.h, in.w, in.c, in.f = h, w, 3, img
-	n.quantize(in, true)
+	n.quantizeInput(in)
 	n.conv(n.stem, in, &s.t1, nil, true)
 	s.x.h, s.x.w = kernels.MaxPool3x3s2(s.x.buf, s.t1.f, s.t1.h, s.t1.w, s.t1.c)
 	s.x.c = s.t1.c
 	s.x.f = s.x.buf[:s.x.h*s.x.w*s.x.c]
-	s.x.hasMax = false
-	n.quantize(&s.x, false)
+	s.x.hasMax, s.x.alt = false, nil
+	n.quantize(&s.x, n.stages[0][0].conv1)
 
-	// stages of residual blocks
-	for _, stage := range n.stages {
+	// stages of residual blocks; each block's output is quantised for the
+	// next block, the last one's is pooled as it is
+	var next *conv
+	for si, stage := range n.stages {
 		for i := range stage {
-			n.block(&stage[i], s)
+			switch {
+			case i+1 < len(stage):
+				next = stage[i+1].conv1
+			case si+1 < len(n.stages):
+				next = n.stages[si+1][0].conv1
+			default:
+				next = nil
+			}
+			n.block(&stage[i], s, next)
 		}
 	}
 
@@ -56,11 +66,12 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 	return s.logits, nil
 }
 
-// block is one residual block: s.x in, s.x out.
+// block is one residual block: s.x in, s.x out, quantised for next (nil:
+// the pooling reads it).
 //
 //	basic:      out = relu(conv2(relu(conv1(x))) + shortcut(x))
 //	bottleneck: out = relu(conv3(relu(conv2(relu(conv1(x))))) + shortcut(x))
-func (n *Net) block(b *block, s *state) {
+func (n *Net) block(b *block, s *state, next *conv) {
 	x := &s.x
 	shortcut := x // identity
 	if b.down != nil {
@@ -68,15 +79,17 @@ func (n *Net) block(b *block, s *state) {
 		shortcut = &s.sc
 	}
 	n.conv(b.conv1, x, &s.t1, nil, true)
-	n.quantize(&s.t1, false)
+	n.quantize(&s.t1, b.conv2)
 	last, h := b.conv2, &s.t1
 	if b.conv3 != nil {
 		n.conv(b.conv2, &s.t1, &s.t2, nil, true)
-		n.quantize(&s.t2, false)
+		n.quantize(&s.t2, b.conv3)
 		last, h = b.conv3, &s.t2
 	}
 	n.conv(last, h, &s.out, shortcut, true)
-	n.quantize(&s.out, false)
+	if next != nil {
+		n.quantize(&s.out, next)
+	}
 	s.x, s.out = s.out, s.x
 }
 
@@ -92,7 +105,7 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		ep.Residual = residual.f
 	}
 	s := &n.run
-	out.hasMax = false
+	out.hasMax, out.alt = false, nil
 	direct := c.k == 1 && c.stride == 1 && c.lda == in.c // a 1×1 conv is a GEMM on the tensor itself
 	// stride-1 3×3 (its input follows a ReLU: zero point 0)
 	if n.winograd && c.winogradable() {
@@ -113,10 +126,14 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		})
 		return
 	}
-	a := in.f
+	src := in.f
+	if in.alt != nil {
+		src = in.alt
+	}
+	a := src
 	if !direct {
 		a = s.colf[:m*c.lda]
-		kernels.Im2col(a, c.lda, in.f, in.h, in.w, in.c, c.k, c.stride, c.pad, 0)
+		kernels.Im2col(a, c.lda, src, in.h, in.w, in.c, c.k, c.stride, c.pad, 0)
 	}
 	parallelRows(m, func(_, r0, r1 int) {
 		e := ep.Rows(r0, c.out)
@@ -165,26 +182,58 @@ func (n *Net) scales(c *conv, in *tensor) []float32 {
 	return scale
 }
 
-// quantize fills t.q from t.f for int8 models: zero point 0 after a ReLU,
-// 128 for the signed network input.
-func (n *Net) quantize(t *tensor, signed bool) {
+// quantize fills t.q from t.f, the input of c, for int8 models: after a
+// ReLU, zero point 0 and 256 levels over [0, min(c.actMax, max)] — the
+// calibrated ceiling clips the rare large values that would otherwise
+// coarsen every level, and an image whose largest value stays below it
+// gets the finer scale of its own maximum.
+func (n *Net) quantize(t *tensor, c *conv) {
+	t.alt = nil
+	if n.observe != nil {
+		t.alt = n.observe(c.name, t.f)
+	}
 	if !n.int8 {
 		return
 	}
 	t.q = t.qbuf[:len(t.f)]
-	var levels, amax float32
-	if signed {
-		t.zp, levels, amax = 128, 127, kernels.MaxAbsF32(t.f)
-	} else if t.hasMax && !n.recomputeMax {
-		t.zp, levels, amax = 0, 255, t.max
-	} else {
-		t.zp, levels, amax = 0, 255, kernels.MaxF32(t.f)
+	amax := t.max
+	if !t.hasMax || n.recomputeMax {
+		amax = kernels.MaxF32(t.f)
+	}
+	if c.actMax > 0 {
+		amax = min(amax, c.actMax)
 	}
 	if amax == 0 {
-		amax = levels // all zero: any scale represents it exactly
+		amax = 255 // all zero: any scale represents it exactly
 	}
-	t.scale = amax / levels
-	kernels.QuantizeU8(t.q, t.f, levels/amax, t.zp)
+	t.zp, t.scale = 0, amax/255
+	kernels.QuantizeU8(t.q, t.f, 255/amax, 0)
+}
+
+// quantizeInput quantises the network input, which is signed: 256 levels
+// over the range the preprocessing recipe can produce (from pixel values 0
+// and 255 in every channel), widened to the input's own extremes when a
+// caller passes values outside it.
+func (n *Net) quantizeInput(t *tensor) {
+	t.alt = nil
+	if n.observe != nil {
+		t.alt = n.observe(n.stem.name, t.f)
+	}
+	if !n.int8 {
+		return
+	}
+	t.q = t.qbuf[:len(t.f)]
+	lo, hi := n.inLo, n.inHi
+	for _, v := range t.f {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	lo, hi = min(lo, 0), max(hi, 0)
+	if hi == lo {
+		hi = lo + 1
+	}
+	t.scale = (hi - lo) / 255
+	t.zp = int32(math.Round(float64(-lo / t.scale)))
+	kernels.QuantizeU8(t.q, t.f, 1/t.scale, t.zp)
 }
 
 func (c *conv) outSize(h, w int) (int, int) {

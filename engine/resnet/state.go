@@ -18,6 +18,7 @@ type tensor struct {
 	zp      int32
 	max     float32 // the largest value of f, when known (the conv that wrote it tracked it)
 	hasMax  bool
+	alt     []float32 // f32 models: what the convolutions read instead of f (Net.Observe)
 	buf     []float32
 	qbuf    []uint8
 }

@@ -23,6 +23,7 @@ type conv struct {
 	wf                      []float32 // [PaddedN(out)/8][kdim][8]
 	wino                    []int16   // Winograd-domain weights of a stride-1 3×3 int8 conv, or nil
 	bias                    []float32 // [out]
+	actMax                  float32   // int8: calibrated ceiling of the input (0: none)
 }
 
 // block is a residual block: conv3 is nil for a basic block, down is nil for
@@ -41,8 +42,10 @@ type Net struct {
 	fcWq            []int8    // [classes][features] int8 rows
 	fcWf            []float32 // [classes][features]
 	fcScale, fcBias []float32
-	winograd        bool // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
-	recomputeMax    bool // quantize ignores the maxima the epilogues tracked (tests)
+	winograd        bool    // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
+	recomputeMax    bool    // quantize ignores the maxima the epilogues tracked (tests)
+	inLo, inHi      float32 // int8: the range of the network input the recipe produces
+	observe         func(conv string, x []float32) []float32
 	run             state
 }
 
@@ -51,6 +54,7 @@ type Net struct {
 func New(f *modelfile.File) (*Net, error) {
 	m := f.Meta
 	n := &Net{Meta: m, int8: m.Quant == modelfile.Int8}
+	n.inLo, n.inHi = inputRange(m.Pre)
 	specs := map[string]modelfile.Conv{}
 	for _, c := range m.Convs {
 		specs[c.Name] = c
@@ -124,11 +128,60 @@ func New(f *modelfile.File) (*Net, error) {
 	if len(specs) != countConvs(n) {
 		return nil, fmt.Errorf("resnet: model lists %d convolutions, the architecture has %d", len(specs), countConvs(n))
 	}
+	if err := n.checkActMax(); err != nil {
+		return nil, err
+	}
 	if err := n.loadFC(f, in); err != nil {
 		return nil, err
 	}
 	n.SetWinograd(true)
 	return n, nil
+}
+
+// Observe has f called with every activation that an int8 model
+// quantises, just before its use, named after the convolution that reads
+// it ("layer2.0.conv2"; a block's input goes by the block's conv1 — its
+// projection shortcut reads the same —, the network input by the stem's
+// "conv1"). f must not change x. In a float model, a non-nil slice that f
+// returns (of x's length) is what the convolutions read instead, while an
+// identity shortcut still adds x: that is how the converter measures what
+// quantising one layer's input costs. The converter calibrates with it too.
+func (n *Net) Observe(f func(conv string, x []float32) []float32) { n.observe = f }
+
+// checkActMax: an int8 model's convolutions that read a ReLU's output have
+// their calibrated ceiling, the stem none (its input range is the recipe's),
+// and a block's projection shortcut shares its conv1's.
+func (n *Net) checkActMax() error {
+	if !n.int8 {
+		return nil
+	}
+	if n.stem.actMax != 0 {
+		return fmt.Errorf("resnet: the stem has act_max %g; its input range comes from the preprocessing", n.stem.actMax)
+	}
+	var err error
+	for _, s := range n.stages {
+		for _, b := range s {
+			for _, c := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
+				if c != nil && !(c.actMax > 0) && err == nil {
+					err = fmt.Errorf("resnet: %s has no calibrated input range (act_max): convert the model again", c.name)
+				}
+			}
+			if b.down != nil && b.down.actMax != b.conv1.actMax && err == nil {
+				err = fmt.Errorf("resnet: %s has act_max %g, its block's conv1 %g: they read the same tensor", b.down.name, b.down.actMax, b.conv1.actMax)
+			}
+		}
+	}
+	return err
+}
+
+// inputRange is the smallest and largest network input the preprocessing
+// recipe makes from 8-bit pixels.
+func inputRange(p modelfile.Preprocess) (lo, hi float32) {
+	for c := range 3 {
+		a, b := (0-p.Mean[c])/p.Std[c], (255-p.Mean[c])/p.Std[c]
+		lo, hi = min(lo, a, b), max(hi, a, b)
+	}
+	return lo, hi
 }
 
 // SetWinograd chooses how int8 stride-1 3×3 convolutions run: Winograd
@@ -167,7 +220,7 @@ func countConvs(n *Net) int {
 }
 
 func (n *Net) loadConv(f *modelfile.File, s modelfile.Conv) (*conv, error) {
-	c := &conv{name: s.Name, in: s.In, out: s.Out, k: s.K, stride: s.Stride, pad: s.Pad, kdim: s.K * s.K * s.In}
+	c := &conv{name: s.Name, in: s.In, out: s.Out, k: s.K, stride: s.Stride, pad: s.Pad, kdim: s.K * s.K * s.In, actMax: s.ActMax}
 	shape := []int{s.Out, s.K, s.K, s.In}
 	var t *modelfile.Tensor
 	var err error

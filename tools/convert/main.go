@@ -1,6 +1,6 @@
 // Command convert turns a ResNet checkpoint into the project's model file.
 //
-//	convert -in SOURCE -out FILE [-quant int8|f32] [-name NAME] [-labels FILE]
+//	convert -in SOURCE -out FILE [-quant int8|f32] [-name NAME] [-labels FILE] [-calib DIR] [-report]
 //
 // SOURCE is a TF.js layers model.json (weight shards beside it), a PyTorch
 // .pth state dict of a torchvision ResNet, or an ONNX file of a ResNet. The
@@ -44,6 +44,8 @@ func run(args []string, log io.Writer) error {
 	quant := fs.String("quant", "int8", "weight storage: int8 (per-channel symmetric) or f32")
 	name := fs.String("name", "", "model name recorded in the file (default: from the source)")
 	labels := fs.String("labels", "", "class names: a text file (one per line) or a JSON list/object; default: ImageNet-1k")
+	calibDir := fs.String("calib", "", "int8: a directory of photos to calibrate activation ranges on (default: the built-in set)")
+	explainErr := fs.Bool("report", false, "int8: print each layer's share of the logit error (one layer quantised at a time against f32)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,12 +72,17 @@ func run(args []string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := encode.Encode(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum})
+	b, err := encode.EncodeWith(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum}, encode.Options{CalibDir: *calibDir})
 	if err != nil {
 		return err
 	}
 	if err := writeAtomic(*out, b); err != nil {
 		return err
+	}
+	if *explainErr {
+		if err := explain(log, n, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum}, b, *calibDir); err != nil {
+			return err
+		}
 	}
 	depth, _ := n.Depth()
 	fmt.Fprintf(log, "convert: %s: ResNet-%d (%s, stride %s), %d classes, %s, %d bytes\n",

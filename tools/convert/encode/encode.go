@@ -11,13 +11,85 @@ import (
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
 	"github.com/inbrowser-ai/resnet/engine/resnet"
 	"github.com/inbrowser-ai/resnet/engine/tensorfile"
+	"github.com/inbrowser-ai/resnet/tools/convert/calib"
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 )
 
-// Encode writes n as a model file with the given weight quantisation. The
-// output depends only on n, q and src: the same checkpoint gives the same
-// bytes.
+// Options are Encode's choices beyond the weight format.
+type Options struct {
+	// CalibDir holds the photos that fix an int8 model's activation
+	// ranges; "" means the converter's built-in calibration set.
+	CalibDir string
+}
+
+// Encode writes n as a model file with the given weight quantisation,
+// calibrated on the built-in photos. The output depends only on n, q and
+// src: the same checkpoint gives the same bytes.
 func Encode(n *net.Network, q modelfile.Quant, src modelfile.Source) ([]byte, error) {
+	return EncodeWith(n, q, src, Options{})
+}
+
+// EncodeWith is Encode with options. An int8 model is made in two passes:
+// the f32 model first, run on the calibration photos to find each
+// activation's range, then the int8 file that records those ranges.
+func EncodeWith(n *net.Network, q modelfile.Quant, src modelfile.Source, o Options) ([]byte, error) {
+	if q != modelfile.Int8 {
+		return encode(n, q, src, nil)
+	}
+	ranges, err := Calibrate(n, src, o.CalibDir)
+	if err != nil {
+		return nil, err
+	}
+	return encode(n, q, src, ranges)
+}
+
+// Calibrate returns the activation ceilings of n's int8 model (see
+// calib.Ranges), measured on the photos of dir ("" for the built-in set).
+func Calibrate(n *net.Network, src modelfile.Source, dir string) (map[string]float32, error) {
+	inputs, err := calib.Inputs(n.Pre, dir)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Float(n, src)
+	if err != nil {
+		return nil, err
+	}
+	return calib.Ranges(f, inputs, n.Pre.Crop)
+}
+
+// Float builds the f32 network of n, ready to run.
+func Float(n *net.Network, src modelfile.Source) (*resnet.Net, error) {
+	return FloatQuantized(n, src, "")
+}
+
+// FloatQuantized is Float with the weights of one layer (a convolution's
+// name, or "fc") passed through the int8 quantiser and back: what that
+// layer's weights alone cost, for -report.
+func FloatQuantized(n *net.Network, src modelfile.Source, layer string) (*resnet.Net, error) {
+	b, err := encodeFake(n, src, layer)
+	if err != nil {
+		return nil, err
+	}
+	f, err := modelfile.Parse(b, modelfile.Trusted)
+	if err != nil {
+		return nil, err
+	}
+	return resnet.New(f)
+}
+
+// encode writes the file; ranges are the int8 activation ceilings by
+// convolution name (a projection shortcut reads its block's conv1 input).
+func encode(n *net.Network, q modelfile.Quant, src modelfile.Source, ranges map[string]float32) ([]byte, error) {
+	return encodeLayer(n, q, src, ranges, "")
+}
+
+func encodeFake(n *net.Network, src modelfile.Source, fake string) ([]byte, error) {
+	return encodeLayer(n, modelfile.F32, src, nil, fake)
+}
+
+// encodeLayer is encode where, in an f32 file, the layer named fake has
+// int8-rounded weights.
+func encodeLayer(n *net.Network, q modelfile.Quant, src modelfile.Source, ranges map[string]float32, fake string) ([]byte, error) {
 	depth, err := n.Depth()
 	if err != nil {
 		return nil, err
@@ -47,28 +119,42 @@ func Encode(n *net.Network, q modelfile.Quant, src modelfile.Source) ([]byte, er
 		meta.Name = fmt.Sprintf("resnet%d", depth)
 	}
 	var tensors []modelfile.TensorData
-	add := func(c *net.Conv) error {
+	add := func(c *net.Conv, input string) error {
 		if c == nil {
 			return nil
 		}
-		meta.Convs = append(meta.Convs, modelfile.Conv{Name: c.Name, In: c.In, Out: c.Out, K: c.K, Stride: c.Stride, Pad: c.Pad})
-		t, err := convTensors(c, q)
+		mc := modelfile.Conv{Name: c.Name, In: c.In, Out: c.Out, K: c.K, Stride: c.Stride, Pad: c.Pad}
+		if q == modelfile.Int8 && c != n.Stem {
+			var ok bool
+			if mc.ActMax, ok = ranges[input]; !ok {
+				return fmt.Errorf("encode: no calibrated range for the input of %s", c.Name)
+			}
+		}
+		meta.Convs = append(meta.Convs, mc)
+		t, err := convTensors(c, q, c.Name == fake)
 		tensors = append(tensors, t...)
 		return err
 	}
-	if err := add(n.Stem); err != nil {
+	if err := add(n.Stem, ""); err != nil {
 		return nil, err
 	}
 	for _, stage := range n.Stages {
 		for _, b := range stage {
 			for _, c := range []*net.Conv{b.Conv1, b.Conv2, b.Conv3, b.Downsample} {
-				if err := add(c); err != nil {
+				input := ""
+				if c != nil {
+					input = c.Name
+				}
+				if c == b.Downsample {
+					input = b.Conv1.Name
+				}
+				if err := add(c, input); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
-	fc, err := denseTensors(&n.FC, q)
+	fc, err := denseTensors(&n.FC, q, fake == "fc")
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +221,15 @@ func fold(c *net.Conv) (w []float32, bias []float32, err error) {
 	return w, bias, nil
 }
 
-func convTensors(c *net.Conv, q modelfile.Quant) ([]modelfile.TensorData, error) {
+func convTensors(c *net.Conv, q modelfile.Quant, fake bool) ([]modelfile.TensorData, error) {
 	w, bias, err := fold(c)
 	if err != nil {
 		return nil, err
 	}
 	kdim := c.K * c.K * c.In
+	if fake {
+		w = roundTrip(w, c.Out, kdim)
+	}
 	shape := []int{c.Out, c.K, c.K, c.In}
 	out := []modelfile.TensorData{}
 	if q == modelfile.Int8 {
@@ -154,9 +243,13 @@ func convTensors(c *net.Conv, q modelfile.Quant) ([]modelfile.TensorData, error)
 	return append(out, vectorData(c.Name+".bias", bias)), nil
 }
 
-func denseTensors(d *net.Dense, q modelfile.Quant) ([]modelfile.TensorData, error) {
+func denseTensors(d *net.Dense, q modelfile.Quant, fake bool) ([]modelfile.TensorData, error) {
 	if len(d.Weight) != d.Out*d.In || len(d.Bias) != d.Out {
 		return nil, fmt.Errorf("encode: fc has %d weights and %d biases for %d×%d", len(d.Weight), len(d.Bias), d.Out, d.In)
+	}
+	weight := d.Weight
+	if fake {
+		weight = roundTrip(weight, d.Out, d.In)
 	}
 	shape := []int{d.Out, d.In}
 	if q == modelfile.Int8 {
@@ -168,9 +261,19 @@ func denseTensors(d *net.Dense, q modelfile.Quant) ([]modelfile.TensorData, erro
 		}, nil
 	}
 	return []modelfile.TensorData{
-		{Name: "fc.w", DType: "f32", Layout: "rows", Shape: shape, Data: tensorfile.Encode(d.Weight)},
+		{Name: "fc.w", DType: "f32", Layout: "rows", Shape: shape, Data: tensorfile.Encode(weight)},
 		vectorData("fc.bias", d.Bias),
 	}, nil
+}
+
+// roundTrip is w through the reference int8 quantiser and back.
+func roundTrip(w []float32, rows, cols int) []float32 {
+	q, scale := kernels.QuantizeRowsInt8(w, rows, cols)
+	out := make([]float32, len(w))
+	for i, v := range q {
+		out[i] = float32(v) * scale[i/cols]
+	}
+	return out
 }
 
 func vectorData(name string, v []float32) modelfile.TensorData {
