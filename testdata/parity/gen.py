@@ -103,8 +103,26 @@ def export_onnx(model, x, path, folded):
                           training=TrainingMode.PRESERVE, **kwargs)
 
 
-def write(model, name, outdir, n, res, gen, folded=True):
-    x = torch.randn(n, 3, res, res, generator=gen)
+def photo_batch(d, n, res):
+    """The first n photos of d (sorted), as torchvision's ImageNet recipe
+    makes them: shorter side to 256 (bilinear, antialiased), centre res×res,
+    mean/std normalised. Real photos, so that an int8 model calibrated on
+    photos is judged on the kind of input it is made for."""
+    from PIL import Image
+    import torchvision.transforms.functional as TF
+    files = sorted(f for f in os.listdir(d) if f.lower().endswith((".jpg", ".jpeg", ".png")))[:n]
+    if len(files) < n:
+        raise SystemExit(f"{d}: {len(files)} photos, need {n}")
+    out = []
+    for f in files:
+        img = Image.open(os.path.join(d, f)).convert("RGB")
+        t = TF.to_tensor(TF.center_crop(TF.resize(img, 256, antialias=True), res))
+        out.append(TF.normalize(t, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]))
+    return torch.stack(out)
+
+
+def write(model, name, outdir, n, res, gen, folded=True, photos=None):
+    x = torch.randn(n, 3, res, res, generator=gen) if photos is None else photo_batch(photos, n, res)
     with torch.no_grad():
         # Float64 reference: the f32 weights widened exactly, summed in f64.
         logits = copy.deepcopy(model).double()(x.double()).float()
@@ -158,6 +176,8 @@ def main():
                     help="output directory for the reduced-width fixtures")
     ap.add_argument("--full", metavar="DIR",
                     help="instead write full-width ResNet-18/50 (.pth, .onnx, -folded.onnx, 224x224 input, logits) to DIR")
+    ap.add_argument("--photos", metavar="DIR",
+                    help="with --full: the input batch is the first 16 photos of DIR (default: random normal values)")
     ap.add_argument("--w18", type=int, default=8, help="stem width of the reduced ResNet-18")
     ap.add_argument("--w50", type=int, default=4, help="stem width of the reduced ResNet-50")
     ap.add_argument("--res", type=int, default=112, help="input height and width of the reduced fixtures")
@@ -181,7 +201,10 @@ def main():
         gen = torch.Generator().manual_seed(SEED + i)
         model = build(kind, width, SEED + i)
         randomise(model, gen, min(res, 112))
-        write(model, name, outdir, 2, res, gen)
+        if args.full and args.photos:
+            write(model, name, outdir, 16, res, gen, photos=args.photos)
+        else:
+            write(model, name, outdir, 2, res, gen)
 
     for f in sorted(os.listdir(outdir)):
         p = os.path.join(outdir, f)

@@ -14,7 +14,7 @@ import (
 // reportImages is how many calibration photos -report runs each of its
 // one-layer-at-a-time networks on: a few are enough to rank the layers,
 // and the report costs a network per layer.
-const reportImages = 8
+const reportImages = 4
 
 // explain prints -report's table for the int8 model file b converted from
 // n: each layer's share of the logit error, then the whole model's.
