@@ -12,9 +12,10 @@ import (
 )
 
 // reportImages is how many calibration photos -report runs each of its
-// one-layer-at-a-time networks on: a few are enough to rank the layers,
-// and the report costs a network per layer.
-const reportImages = 4
+// one-layer-at-a-time networks on, at half the model's crop (2×2 pixel
+// averages): enough to rank the layers, and the report costs a float
+// network per layer.
+const reportImages = 2
 
 // explain prints -report's table for the int8 model file b converted from
 // n: each layer's share of the logit error, then the whole model's.
@@ -35,7 +36,11 @@ func explain(w io.Writer, n *net.Network, src modelfile.Source, b []byte, calibD
 		return err
 	}
 	inputs = inputs[:min(len(inputs), reportImages)]
-	rows, err := report.Layers(n, src, ranges, inputs)
+	side := n.Pre.Crop / 2
+	for i, in := range inputs {
+		inputs[i] = halve(in, n.Pre.Crop)
+	}
+	rows, err := report.Layers(n, src, ranges, inputs, side)
 	if err != nil {
 		return err
 	}
@@ -43,10 +48,25 @@ func explain(w io.Writer, n *net.Network, src modelfile.Source, b []byte, calibD
 	if err != nil {
 		return err
 	}
-	whole, err := report.Whole(q, n, src, inputs)
+	whole, err := report.Whole(q, n, src, inputs, side)
 	if err != nil {
 		return err
 	}
-	report.Print(w, append(rows, whole), len(inputs))
+	report.Print(w, append(rows, whole), len(inputs), side)
 	return nil
+}
+
+// halve averages 2×2 pixels of an s×s×3 HWC image.
+func halve(in []float32, s int) []float32 {
+	h := s / 2
+	out := make([]float32, h*h*3)
+	for y := range h {
+		for x := range h {
+			for c := range 3 {
+				at := func(yy, xx int) float32 { return in[(yy*s+xx)*3+c] }
+				out[(y*h+x)*3+c] = (at(2*y, 2*x) + at(2*y, 2*x+1) + at(2*y+1, 2*x) + at(2*y+1, 2*x+1)) / 4
+			}
+		}
+	}
+	return out
 }

@@ -23,12 +23,12 @@ type Row struct {
 }
 
 // Layers quantises each layer of n alone (convolutions in forward order,
-// then "fc") and compares with the f32 network on inputs (crop×crop×3
+// then "fc") and compares with the f32 network on inputs (side×side×3
 // each). ranges are the calibrated input ceilings (calib.Ranges). A
 // projection shortcut's row is its weights only: its input is its block's
 // conv1's, counted there.
-func Layers(n *net.Network, src modelfile.Source, ranges map[string]float32, inputs [][]float32) ([]Row, error) {
-	crop := n.Pre.Crop
+func Layers(n *net.Network, src modelfile.Source, ranges map[string]float32, inputs [][]float32, side int) ([]Row, error) {
+	crop := side
 	ref, err := encode.Float(n, src)
 	if err != nil {
 		return nil, err
@@ -63,27 +63,27 @@ func Layers(n *net.Network, src modelfile.Source, ranges map[string]float32, inp
 
 // Whole compares a complete (int8) network with the f32 one, for the
 // table's last row.
-func Whole(q *resnet.Net, n *net.Network, src modelfile.Source, inputs [][]float32) (Row, error) {
+func Whole(q *resnet.Net, n *net.Network, src modelfile.Source, inputs [][]float32, side int) (Row, error) {
 	ref, err := encode.Float(n, src)
 	if err != nil {
 		return Row{}, err
 	}
 	want := make([][]float32, len(inputs))
 	for i, in := range inputs {
-		l, err := ref.Forward(in, n.Pre.Crop, n.Pre.Crop)
+		l, err := ref.Forward(in, side, side)
 		if err != nil {
 			return Row{}, err
 		}
 		want[i] = append([]float32(nil), l...)
 	}
-	r, err := compare(q, inputs, want, n.Pre.Crop)
+	r, err := compare(q, inputs, want, side)
 	r.Layer = "whole int8 model"
 	return r, err
 }
 
 // Print writes rows as a Markdown table.
-func Print(w io.Writer, rows []Row, images int) {
-	fmt.Fprintf(w, "| layer (weights + input quantised alone, %d images) | mean relative logit error | worst cosine |\n|---|---:|---:|\n", images)
+func Print(w io.Writer, rows []Row, images, side int) {
+	fmt.Fprintf(w, "| layer (weights + input quantised alone; %d images, %d×%d) | mean relative logit error | worst cosine |\n|---|---:|---:|\n", images, side, side)
 	for _, r := range rows {
 		fmt.Fprintf(w, "| %s | %.3f %% | %.5f |\n", r.Layer, 100*r.RelErr, r.MinCos)
 	}
