@@ -165,6 +165,9 @@ describe('model loading', () => {
     const open = readme.match(/http:\/\/127\.0\.0\.1:8080(\/\?model=(\S+?))`/);
     assert.ok(open, 'the README opens no ?model= URL');
     const out = join(dir, convert[1]);
+    // A first-time user has no such file yet: convert refuses to replace one
+    // without -force, so the placeholder the server started with goes first.
+    rmSync(out, { force: true });
     const c = spawnSync('go', ['run', './tools/convert', '-in', 'testdata/parity/resnet18-w8.pth', '-out', out], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
     const cl = spawnSync('go', ['run', './cmd/classify', '-model', out, join(PHOTOS, 'coffee.jpg')], { cwd: ROOT, encoding: 'utf8' });
