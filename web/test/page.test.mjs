@@ -210,8 +210,12 @@ describe('demo page (ResNet-50)', { skip: skipWithoutModel() }, () => {
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('#credits-dialog').isVisible(), false);
     assert.equal(await page.locator('#results .card').count(), before, 'results lost');
+    // The modal dialog has closed (the page is no longer inert) and the file
+    // input has the focus before Enter is pressed on it.
+    await page.waitForFunction(() => !document.getElementById('credits-dialog').open);
     await page.locator('#files').focus();
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Enter')]);
+    await page.waitForFunction(() => document.activeElement?.id === 'files');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.locator('#files').press('Enter')]);
     assert.equal(chooser.isMultiple(), true);
   });
 
