@@ -7,6 +7,7 @@ package main
 
 import (
 	_ "embed"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/inbrowser-ai/resnet/engine"
@@ -51,7 +52,13 @@ func main() {
 		// past it, which it would at the default GOGC (up to twice the live
 		// heap). A soft limit on the runtime's own memory — a small
 		// request's heap plus this request's budget — makes it collect first.
-		limitMemory: func(budget int64) { debug.SetMemoryLimit(goHeapBase + budget) },
+		// The instance lives across requests: the last request's buffers are
+		// garbage now, and collecting them first lets this decode reuse their
+		// spans instead of growing the linear memory, which never shrinks.
+		limitMemory: func(budget int64) {
+			runtime.GC()
+			debug.SetMemoryLimit(goHeapBase + budget)
+		},
 	})
 	serveJS(h)
 }
