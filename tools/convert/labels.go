@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 )
 
 // maxLabelsBytes bounds a labels file: ImageNet-21k's names take 0.5 MB.
@@ -15,7 +15,7 @@ const maxLabelsBytes = 16 << 20
 
 // readLabelsText reads a labels file of one name per line.
 func readLabelsText(file string) ([]string, error) {
-	b, err := readBounded(file, maxLabelsBytes)
+	b, err := regularfile.ReadPath(file, maxLabelsBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -55,38 +55,4 @@ func parseLabelsText(b []byte) ([]string, error) {
 		}
 	}
 	return lines, nil
-}
-
-// readBounded reads a regular file of at most max bytes, checking its size
-// before reading and reading no further than max whatever it claims.
-func readBounded(file string, max int64) ([]byte, error) {
-	// Stat before opening: opening a named pipe waits for a writer.
-	if fi, err := os.Stat(file); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", file)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", file)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s has %d bytes, over the limit of %d", file, fi.Size(), max)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s grew past the limit of %d bytes while being read", file, max)
-	}
-	return b, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 	"github.com/inbrowser-ai/resnet/tools/convert/onnx"
 	"github.com/inbrowser-ai/resnet/tools/convert/pth"
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 	"github.com/inbrowser-ai/resnet/tools/convert/tfjs"
 )
 
@@ -86,24 +86,9 @@ func isSafetensors(b []byte) bool {
 // Only regular files are read: a device or a pipe named as -in would be
 // read without end.
 func read(path string) (string, *net.Network, error) {
-	// Stat before opening: opening a named pipe waits for a writer.
-	if fi, err := os.Stat(path); err != nil {
-		return "", nil, err
-	} else if !fi.Mode().IsRegular() {
-		return "", nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
+	f, _, err := regularfile.OpenPath(path)
 	if err != nil {
 		return "", nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return "", nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return "", nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	head := make([]byte, sniffLen)
 	k, err := io.ReadFull(f, head)

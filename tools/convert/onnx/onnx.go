@@ -21,19 +21,18 @@ package onnx
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
 	pb "github.com/inbrowser-ai/resnet/tools/convert/onnx/onnxpb"
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 )
 
 // Read loads the ONNX model at path: a regular file, whose size is checked
 // before it is read.
 func Read(path string) (*net.Network, error) {
-	b, err := readFile(path)
+	b, err := regularfile.ReadPath(path, maxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -103,33 +102,4 @@ func imageInput(gp *pb.GraphProto, g *graph) (string, error) {
 		return "", fmt.Errorf("graph has %d non-weight inputs %q, want one image input", len(in), in)
 	}
 	return in[0], nil
-}
-
-func readFile(path string) ([]byte, error) {
-	// Stat before opening: opening a named pipe waits for a writer.
-	if fi, err := os.Stat(path); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if fi.Size() > maxFileBytes {
-		return nil, fmt.Errorf("%s: %d bytes, over the limit of %d MiB for an ONNX file", path, fi.Size(), maxFileBytes>>20)
-	}
-	b := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
 }

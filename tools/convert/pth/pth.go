@@ -17,32 +17,19 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 )
 
 // Read loads the state dict at path. A zip checkpoint is read where it lies:
 // only its pickle and the storages the network needs come into memory.
 func Read(path string) (*net.Network, error) {
-	// Stat before opening: opening a named pipe waits for a writer.
-	if fi, err := os.Stat(path); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	f, err := os.Open(path)
+	f, fi, err := regularfile.OpenPath(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
 	n, err := decode(f, fi.Size(), defaultLimits())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

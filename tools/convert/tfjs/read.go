@@ -21,7 +21,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -29,6 +28,7 @@ import (
 	"strconv"
 
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 )
 
 // Read reads the model.json at modelJSONPath and its weight shards. Labels
@@ -49,7 +49,7 @@ func Read(modelJSONPath string) (*net.Network, error) {
 // ReadFS is Read over a file system: name is model.json's path in fsys and
 // shard paths are resolved beside it.
 func ReadFS(fsys fs.FS, name string) (*net.Network, error) {
-	b, err := readBounded(fsys, name, maxModelJSON)
+	b, err := regularfile.Read(fsys, name, maxModelJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func ReadLabels(file string) ([]string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	b, err := readBounded(os.DirFS(dir), base, maxLabelsJSON)
+	b, err := regularfile.Read(os.DirFS(dir), base, maxLabelsJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -136,37 +136,3 @@ const (
 	maxModelJSON  = 64 << 20
 	maxLabelsJSON = 16 << 20
 )
-
-// readBounded reads a regular file of at most max bytes from fsys, checking
-// its size before reading and reading no further than max regardless.
-func readBounded(fsys fs.FS, name string, max int64) ([]byte, error) {
-	// Stat before opening: opening a named pipe waits for a writer.
-	if fi, err := fs.Stat(fsys, name); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s has %d bytes, over the limit of %d MiB", name, fi.Size(), max>>20)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s grew past the limit of %d MiB while being read", name, max>>20)
-	}
-	return b, nil
-}

@@ -9,6 +9,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/inbrowser-ai/resnet/tools/convert/regularfile"
 )
 
 // weightGroup is one entry of weightsManifest: the weights, in order, laid
@@ -156,24 +158,11 @@ func readShards(fsys fs.FS, gi int, paths []string, need int64) ([]byte, error) 
 		if !fs.ValidPath(name) || strings.Contains(p, `\`) {
 			return nil, fmt.Errorf("weight group %d: shard path %q is not a relative path below model.json", gi+1, p)
 		}
-		// Stat before opening: opening a named pipe waits for a writer.
-		if st, err := fs.Stat(fsys, name); err != nil {
-			return nil, fmt.Errorf("weight group %d: shard %q: %w", gi+1, p, err)
-		} else if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("weight group %d: shard %q is not a regular file", gi+1, p)
-		}
-		f, err := fsys.Open(name)
+		f, st, err := regularfile.Open(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("weight group %d: shard %q: %w", gi+1, p, err)
+			return nil, fmt.Errorf("weight group %d: shard %w", gi+1, err)
 		}
 		files[i] = f
-		st, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("weight group %d: shard %q: %w", gi+1, p, err)
-		}
-		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("weight group %d: shard %q is not a regular file", gi+1, p)
-		}
 		sizes[i] = st.Size()
 		have += sizes[i]
 		if have > need {
