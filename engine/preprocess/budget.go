@@ -254,13 +254,7 @@ func jpegCost(data []byte, w, h int) (bytes int64, kind string) {
 		px := int64(w) * int64(h)
 		return px * (4*256/64 + 4 + 4), "JPEG"
 	}
-	hmax, vmax := 1, 1
-	for c := 0; c < j.nComp; c++ {
-		hmax, vmax = max(hmax, j.h[c]), max(vmax, j.v[c])
-	}
-	mxx, myy := int64((w+8*hmax-1)/(8*hmax)), int64((h+8*vmax-1)/(8*vmax))
-	for c := 0; c < j.nComp; c++ {
-		blocks := mxx * int64(j.h[c]) * myy * int64(j.v[c])
+	for _, blocks := range j.blocks(w, h) {
 		bytes += 64 * blocks // the plane
 		if j.progressive {
 			bytes += 256 * blocks // the coefficients
@@ -269,11 +263,7 @@ func jpegCost(data []byte, w, h int) (bytes int64, kind string) {
 	if j.nComp == 4 || j.isRGB() {
 		bytes += 4 * int64(w) * int64(h)
 	}
-	kind = "baseline " + j.subsampling() + " JPEG"
-	if j.progressive {
-		kind = "progressive " + j.subsampling() + " JPEG"
-	}
-	return bytes, kind
+	return bytes, j.kind()
 }
 
 // resizeBytes is what ResizeCrop allocates: bild's horizontal pass (new
@@ -311,13 +301,7 @@ func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
 	} else {
 		n := int64(8 >> shift)
 		keep := map[int64]int64{4: 25, 2: 5, 1: 1}[n]
-		hmax, vmax := 1, 1
-		for i := 0; i < j.nComp; i++ {
-			hmax, vmax = max(hmax, j.h[i]), max(vmax, j.v[i])
-		}
-		mxx, myy := int64((w+8*hmax-1)/(8*hmax)), int64((h+8*vmax-1)/(8*vmax))
-		for i := 0; i < j.nComp; i++ {
-			blocks := mxx * int64(j.h[i]) * myy * int64(j.v[i])
+		for _, blocks := range j.blocks(w, h) {
 			decoder += n * n * blocks
 			if j.progressive {
 				decoder += (2*keep + 8) * blocks
@@ -326,10 +310,7 @@ func jpegScaledCost(data []byte, w, h, shift, resize int) Cost {
 		if j.nComp == 4 || j.isRGB() {
 			decoder += rgba
 		}
-		c.Kind = "baseline " + j.subsampling() + " JPEG"
-		if j.progressive {
-			c.Kind = "progressive " + j.subsampling() + " JPEG"
-		}
+		c.Kind = j.kind()
 	}
 	total := decoder + rgba + resizeBytes(sw, sh, resize)
 	if o := orientation("jpeg", data); o >= 5 {

@@ -85,6 +85,29 @@ func (j jpegInfo) isRGB() bool {
 	return j.ids[0] == 'R' && j.ids[1] == 'G' && j.ids[2] == 'B'
 }
 
+// blocks is the number of 8×8 blocks each component of a w×h image holds,
+// padded to whole MCUs as the decoder allocates them.
+func (j jpegInfo) blocks(w, h int) []int64 {
+	hmax, vmax := 1, 1
+	for c := 0; c < j.nComp; c++ {
+		hmax, vmax = max(hmax, j.h[c]), max(vmax, j.v[c])
+	}
+	mxx, myy := int64((w+8*hmax-1)/(8*hmax)), int64((h+8*vmax-1)/(8*vmax))
+	b := make([]int64, j.nComp)
+	for c := range b {
+		b[c] = mxx * int64(j.h[c]) * myy * int64(j.v[c])
+	}
+	return b
+}
+
+// kind names the JPEG in refusals: "progressive 4:4:4 JPEG".
+func (j jpegInfo) kind() string {
+	if j.progressive {
+		return "progressive " + j.subsampling() + " JPEG"
+	}
+	return "baseline " + j.subsampling() + " JPEG"
+}
+
 // subsampling names the chroma subsampling the way people know it.
 func (j jpegInfo) subsampling() string {
 	switch j.nComp {
