@@ -24,25 +24,22 @@ var resnet18Gemms = []struct {
 	{"r50_l4_expand", 7 * 7, 2048, 512},
 }
 
-// BenchmarkGemmU8S8 reports GOP/s (2 operations per multiply-add) of the
+// BenchmarkGemmU16S8 reports GOP/s (2 operations per multiply-add) of the
 // twin and of the public entry point (the SIMD kernel where linked).
-func BenchmarkGemmU8S8(b *testing.B) {
+func BenchmarkGemmU16S8(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, s := range resnet18Gemms {
 		kp := PaddedK2(s.k)
-		a := make([]uint8, s.m*kp)
-		for i := range a {
-			a[i] = uint8(r.IntN(256))
-		}
 		wq := make([]int8, s.n*s.k)
 		for i := range wq {
 			wq[i] = int8(r.IntN(255) - 127)
 		}
 		w := PackO8K2(wq, s.n, s.k)
+		a := randU16(r, s.m*kp, actTop(w, s.n, kp, 1))
 		ep := Epilogue{Scale: randF32(r, s.n, 0, 1), Bias: randF32(r, s.n, -1, 1), ReLU: true}
 		out := make([]float32, s.m*s.n)
-		ws := make([]int64, WorkspaceU8S8(kp))
-		for _, impl := range gemmU8S8Impls {
+		ws := make([]int64, WorkspaceU16S8(kp))
+		for _, impl := range gemmU16S8Impls {
 			if impl.name == "dispatch" && !SIMD() {
 				continue
 			}
@@ -80,8 +77,8 @@ func BenchmarkGemmF32(b *testing.B) {
 // BenchmarkCall is the cost of one call from Go into the kernel module
 // through the forwarder: a zero-length quantisation does no work in either.
 func BenchmarkCall(b *testing.B) {
-	src, dst := make([]float32, 1), make([]uint8, 1)
+	src, dst := make([]float32, 1), make([]uint16, 1)
 	for b.Loop() {
-		QuantizeU8(dst, src, 1, 0)
+		QuantizeU16(dst, src, 1, 0, ActMax)
 	}
 }

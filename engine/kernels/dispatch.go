@@ -12,23 +12,23 @@ package kernels
 type kernelID int
 
 const (
-	kGemmU8S8 kernelID = iota
+	kGemmU16S8 kernelID = iota
 	kGemmF32
 	kGemmS16S16
-	kQuantizeU8
+	kQuantizeU16
 	kMaxF32
 	kIm2col
 	kMaxPool3x3s2
 	kWinogradWeights
-	kWinogradInputU8
+	kWinogradInputU16
 	kWinogradOutput
 	kDenseI8
 	numKernels
 )
 
 var kernelNames = [numKernels]string{
-	"GemmU8S8", "GemmF32", "GemmS16S16", "QuantizeU8", "MaxF32", "Im2col", "MaxPool3x3s2",
-	"WinogradWeights", "WinogradInputU8", "WinogradOutput", "DenseI8",
+	"GemmU16S8", "GemmF32", "GemmS16S16", "QuantizeU16", "MaxF32", "Im2col", "MaxPool3x3s2",
+	"WinogradWeights", "WinogradInputU16", "WinogradOutput", "DenseI8",
 }
 
 func (k kernelID) String() string { return kernelNames[k] }

@@ -60,8 +60,8 @@ func TestCheckDispatchFails(t *testing.T) {
 		t.Skip("no SIMD kernels linked")
 	}
 	t.Cleanup(func() { _ = SetSIMD(true) })
-	dst, src := make([]uint8, 4), make([]float32, 4)
-	quantize := func() { QuantizeU8(dst, src, 1, 0) }
+	dst, src := make([]uint16, 4), make([]float32, 4)
+	quantize := func() { QuantizeU16(dst, src, 1, 0, ActMax) }
 	for _, c := range []struct {
 		name  string
 		takes bool
@@ -69,13 +69,13 @@ func TestCheckDispatchFails(t *testing.T) {
 	}{
 		{"declined", true, func() { _ = SetSIMD(false); quantize(); _ = SetSIMD(true) }},
 		{"unexpected_simd", false, quantize},
-		{"bypassed", true, func() { quantizeU8Generic(dst, src, 1, 0) }},
+		{"bypassed", true, func() { quantizeU16Generic(dst, src, 1, 0, ActMax) }},
 	} {
 		var f failures
-		checkDispatch(&f, kQuantizeU8, c.takes, c.call)
+		checkDispatch(&f, kQuantizeU16, c.takes, c.call)
 		if len(f) != 1 {
 			t.Errorf("%s: checkDispatch reported %q, want one failure", c.name, f)
 		}
 	}
-	checkDispatch(t, kQuantizeU8, true, quantize)
+	checkDispatch(t, kQuantizeU16, true, quantize)
 }

@@ -6,34 +6,38 @@ import (
 	"testing"
 )
 
-// The element-wise family: QuantizeU8 and MaxF32/MaxAbsF32.
+// The element-wise family: QuantizeU16 and MaxF32/MaxAbsF32.
 
-var quantizeU8Impls = implsOf(kQuantizeU8, quantizeU8Generic, QuantizeU8)
+var quantizeU16Impls = implsOf(kQuantizeU16, quantizeU16Generic, QuantizeU16)
 
-// TestQuantizeU8 pins the rounding and clamping on chosen values, twice
-// over so that the SIMD kernel's 16-wide body sees every case, not only its
+// TestQuantizeU16 pins the rounding and clamping on chosen values, twice
+// over so that the SIMD kernel's wide body sees every case, not only its
 // scalar tail.
-func TestQuantizeU8(t *testing.T) {
+func TestQuantizeU16(t *testing.T) {
 	nan := float32(math.NaN())
-	for _, impl := range quantizeU8Impls {
+	for _, impl := range quantizeU16Impls {
 		t.Run(impl.name, func(t *testing.T) {
 			for _, c := range []struct {
-				name string
-				src  []float32
-				zp   int32
-				want []uint8
+				name     string
+				src      []float32
+				zp, qmax int32
+				want     []uint16
 			}{
-				{"round_half_up_zp0", []float32{0, 0.49, 0.5, 1.5, 254.4, 254.5, 300, -1, nan, -0.5}, 0,
-					[]uint8{0, 0, 1, 2, 254, 255, 255, 0, 0, 0}},
-				{"clamp_zp128", []float32{-128, -127.6, 0, 127}, 128, []uint8{0, 0, 128, 255}},
+				{"round_half_up_zp0", []float32{0, 0.49, 0.5, 1.5, 254.4, 254.5, 300, -1, nan, -0.5}, 0, 255,
+					[]uint16{0, 0, 1, 2, 254, 255, 255, 0, 0, 0}},
+				{"clamp_zp128", []float32{-128, -127.6, 0, 127}, 128, 255, []uint16{0, 0, 128, 255}},
+				{"qmax_actmax", []float32{8190.4, 8190.5, 8191, 9000, 1e30, 4095.5, 256.5}, 0, ActMax,
+					[]uint16{8190, 8191, 8191, 8191, 8191, 4096, 257}},
+				{"qmax_odd_zp", []float32{-1500, -1000.2, 0, 999.4, 1000.6, 2000}, 1000, 2001,
+					[]uint16{0, 0, 1000, 1999, 2001, 2001}},
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					src := c.src
 					for len(src) < 20 {
 						src = append(src, c.src...)
 					}
-					out := newGuarded(len(src), uint8(99))
-					checkDispatch(t, impl.id, true, func() { impl.f(out.out(), src, 1, c.zp) })
+					out := newGuarded(len(src), uint16(0x9999))
+					checkDispatch(t, impl.id, true, func() { impl.f(out.out(), src, 1, c.zp, c.qmax) })
 					out.check(t)
 					for i, q := range out.out() {
 						if want := c.want[i%len(c.want)]; q != want {
@@ -46,26 +50,28 @@ func TestQuantizeU8(t *testing.T) {
 	}
 }
 
-// TestQuantizeU8Twins compares QuantizeU8 with its twin byte for byte over
-// every length up to two SIMD blocks and a tail, special values included.
-func TestQuantizeU8Twins(t *testing.T) {
+// TestQuantizeU16Twins compares QuantizeU16 with its twin value for value
+// over every length up to two SIMD blocks and a tail, special values
+// included.
+func TestQuantizeU16Twins(t *testing.T) {
 	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), -0.0, 1e30, -1e30,
-		254.99998, 255, -0.99999, 0.5, 127.5, math.MaxFloat32, math.SmallestNonzeroFloat32}
+		254.99998, 255, -0.99999, 0.5, 127.5, 8190.5, 8191, 4095.99, math.MaxFloat32, math.SmallestNonzeroFloat32}
 	for n := 0; n <= 40; n++ {
-		for _, zp := range []int32{0, 128} {
-			t.Run(fmt.Sprintf("%s_len%d_zp%d", vs("len", n, 16), n, zp), func(t *testing.T) {
-				r := rng(n, int(zp))
-				src := randF32(r, n, -300, 300)
+		for _, q := range [][2]int32{{0, 255}, {128, 255}, {0, ActMax}, {1847, 3695}} {
+			zp, qmax := q[0], q[1]
+			t.Run(fmt.Sprintf("%s_len%d_zp%d_qmax%d", vs("len", n, 16), n, zp, qmax), func(t *testing.T) {
+				r := rng(n, int(zp), int(qmax))
+				src := randF32(r, n, -1.2*float32(qmax), 1.2*float32(qmax))
 				for i := range src {
 					if r.IntN(4) == 0 {
 						src[i] = special[r.IntN(len(special))]
 					}
 				}
 				inv := 0.3 + r.Float32()
-				want, got := newGuarded(n, uint8(99)), newGuarded(n, uint8(99))
-				quantizeU8Generic(want.out(), src, inv, zp)
+				want, got := newGuarded(n, uint16(0x9999)), newGuarded(n, uint16(0x9999))
+				quantizeU16Generic(want.out(), src, inv, zp, qmax)
 				// An empty slice is left to the twin: there is nothing to do.
-				checkDispatch(t, kQuantizeU8, n > 0, func() { QuantizeU8(got.out(), src, inv, zp) })
+				checkDispatch(t, kQuantizeU16, n > 0, func() { QuantizeU16(got.out(), src, inv, zp, qmax) })
 				got.check(t)
 				if i := firstDiff(got.out(), want.out()); i >= 0 {
 					t.Fatalf("inv %v: element %d (%v) → %d, twin %d", inv, i, src[i], got.out()[i], want.out()[i])

@@ -35,23 +35,25 @@ func (e *Epilogue) finish(v float32, m, n, ldo int) float32 {
 	return v
 }
 
-// GemmU8S8 computes C = A·Wᵀ with its epilogue, where A is M rows of Kp
-// unsigned 8-bit activations (row stride lda, Kp even) and W is N output
-// channels packed O8K2 with the same Kp. ws is scratch space of at least
-// WorkspaceU8S8(kp) elements (the SIMD kernel needs none). Integer
-// accumulation is exact, so every implementation of this kernel must agree
-// bit for bit.
-func GemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
-	if !gemmU8S8(out, ldo, a, lda, m, kp, w, n, ep) {
-		gemmU8S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+// GemmU16S8 computes C = A·Wᵀ with its epilogue, where A is M rows of Kp
+// unsigned 16-bit activations of at most ActMax (row stride lda, Kp even)
+// and W is N output channels packed O8K2 with the same Kp. ws is scratch
+// space of at least WorkspaceU16S8(kp) elements (the SIMD kernel needs
+// none). The caller guarantees that no sum can leave int32: max(A)·Σ_k
+// |W[n][k]| < 2³¹ for every channel n (engine/resnet/levels.go chooses each
+// layer's activation levels so). Integer accumulation is then exact, so every
+// implementation of this kernel must agree bit for bit.
+func GemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+	if !gemmU16S8(out, ldo, a, lda, m, kp, w, n, ep) {
+		gemmU16S8Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
 	}
 }
 
-// gemmU8S8Generic is GemmU8S8 in pure Go, in its own function so that a
+// gemmU16S8Generic is GemmU16S8 in pure Go, in its own function so that a
 // faster version can stand in for it (dispatch.go).
-func gemmU8S8Generic(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+func gemmU16S8Generic(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
 	panelSize := PanelN * kp
-	wide := ws[:WorkspaceU8S8(kp)]
+	wide := ws[:WorkspaceU16S8(kp)]
 	for p := 0; p*PanelN < n; p++ {
 		widenPanelO8K2(wide, w[p*panelSize:(p+1)*panelSize], kp)
 		n0 := p * PanelN
@@ -72,13 +74,13 @@ func gemmU8S8Generic(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8
 	}
 }
 
-// WorkspaceU8S8 is the scratch GemmU8S8 needs for a given Kp.
-func WorkspaceU8S8(kp int) int { return kp * PanelN / 2 }
+// WorkspaceU16S8 is the scratch GemmU16S8 needs for a given Kp.
+func WorkspaceU16S8(kp int) int { return kp * PanelN / 2 }
 
 // Without SIMD, the fastest integer dot product Go can express is two
 // channels per 64-bit multiply: with w2 = w[j] + w[j+1]·2³², the sum of
 // a·w2 over k is S[j] + S[j+1]·2³², exactly, because each S fits in 32 bits
-// (|S| ≤ 255·127·K < 2³¹ for K < 66000). widenPanelO8K2 prepares one panel
+// (the callers' bound: |S| < 2³¹). widenPanelO8K2 prepares one panel
 // in that form, wide[k][j/2]; the panel is reused for every row of A.
 func widenPanelO8K2[T int8 | int16](wide []int64, panel []T, kp int) {
 	for k := range kp {
@@ -98,7 +100,7 @@ func splitPair(dst []int32, v int64) {
 
 // dotSWAR4x8 accumulates a 4-row × 8-channel tile: 16 accumulators, held
 // in locals so that the compiler keeps them out of memory.
-func dotSWAR4x8[T uint8 | int16](acc *[4][PanelN]int32, a []T, lda, kp int, wide []int64) {
+func dotSWAR4x8[T uint16 | int16](acc *[4][PanelN]int32, a []T, lda, kp int, wide []int64) {
 	a0, a1, a2, a3 := a[:kp], a[lda:lda+kp], a[2*lda:2*lda+kp], a[3*lda:3*lda+kp]
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 int64
 	for k := range a0 {
@@ -128,7 +130,7 @@ func dotSWAR4x8[T uint8 | int16](acc *[4][PanelN]int32, a []T, lda, kp int, wide
 	}
 }
 
-func dotSWAR1x8[T uint8 | int16](acc *[PanelN]int32, a []T, wide []int64) {
+func dotSWAR1x8[T uint16 | int16](acc *[PanelN]int32, a []T, wide []int64) {
 	var c0, c1, c2, c3 int64
 	for k, x := range a {
 		w := (*[4]int64)(wide[k*4 : k*4+4])
@@ -171,7 +173,7 @@ func GemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n in
 func WorkspaceS16S16(kp int) int { return kp * PanelN / 2 }
 
 // gemmS16S16Generic pairs channels in 64-bit multiplies like
-// gemmU8S8Generic: |S| < 2³¹ still holds for every sum.
+// gemmU16S8Generic: |S| < 2³¹ still holds for every sum.
 func gemmS16S16Generic(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int, ws []int64) {
 	panelSize := PanelN * kp
 	wide := ws[:WorkspaceS16S16(kp)]

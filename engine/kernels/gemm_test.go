@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The GEMM family: GemmU8S8, GemmF32 and GemmS16S16, one harness each over
+// The GEMM family: GemmU16S8, GemmF32 and GemmS16S16, one harness each over
 // the same cases.
 
 type gemmCase struct {
@@ -44,21 +44,21 @@ var gemmEpilogues = []struct {
 	res, relu bool
 }{{"plain", false, false}, {"relu", false, true}, {"residual_relu", true, true}}
 
-var gemmU8S8Impls = implsOf(kGemmU8S8, gemmU8S8Generic, GemmU8S8)
+var gemmU16S8Impls = implsOf(kGemmU16S8, gemmU16S8Generic, GemmU16S8)
 
 var gemmF32Impls = implsOf(kGemmF32, gemmF32Generic, GemmF32)
 
 var gemmS16S16Impls = implsOf(kGemmS16S16, gemmS16S16Generic, GemmS16S16)
 
-func TestGemmU8S8(t *testing.T) {
-	for _, impl := range gemmU8S8Impls {
+func TestGemmU16S8(t *testing.T) {
+	for _, impl := range gemmU16S8Impls {
 		t.Run(impl.name, func(t *testing.T) {
 			for _, c := range gemmCases {
 				t.Run(c.name, func(t *testing.T) {
-					for _, zp := range []int32{0, 128} {
+					for _, signed := range []bool{false, true} {
 						for ei, e := range gemmEpilogues {
-							t.Run(fmt.Sprintf("zp%d_%s", zp, e.name), func(t *testing.T) {
-								testGemmU8S8(t, impl, c, zp, e.res, e.relu, rng(c.m, c.n, c.k, int(zp), ei))
+							t.Run(fmt.Sprintf("signed%v_%s", signed, e.name), func(t *testing.T) {
+								testGemmU16S8(t, impl, c, signed, e.res, e.relu, rng(c.m, c.n, c.k, int(b2int(signed)), ei))
 							})
 						}
 					}
@@ -68,19 +68,25 @@ func TestGemmU8S8(t *testing.T) {
 	}
 }
 
-type gemmU8S8Func = func([]float32, int, []uint8, int, int, int, []int8, int, *Epilogue, []int64)
+type gemmU16S8Func = func([]float32, int, []uint16, int, int, int, []int8, int, *Epilogue, []int64)
 
-func testGemmU8S8(t *testing.T, impl impl[gemmU8S8Func], c gemmCase, zp int32, withRes, relu bool, r *rand.Rand) {
+// testGemmU16S8 runs one case with activations up to the largest value
+// the weights allow (actTop): well past 8 bits, where a kernel that read
+// bytes, or summed in 16 bits, would show. signed gives the stem's zero
+// point, half of that.
+func testGemmU16S8(t *testing.T, impl impl[gemmU16S8Func], c gemmCase, signed, withRes, relu bool, r *rand.Rand) {
 	m, n, k := c.m, c.n, c.k
 	kp := PaddedK2(k)
 	lda := kp + 2 // strided A: rows are not adjacent
-	a := make([]uint8, m*lda)
-	for i := range a {
-		a[i] = uint8(r.IntN(256))
-	}
 	w := make([]int8, n*k)
 	for i := range w {
 		w[i] = int8(r.IntN(255) - 127)
+	}
+	top := actTop(PackO8K2(w, n, k), n, kp, 1)
+	a := randU16(r, m*lda, top)
+	var zp int32
+	if signed {
+		zp = int32(top / 2)
 	}
 	scale, bias := randF32(r, n, 0.001, 0.01), randF32(r, n, -1, 1)
 	ldo := n + 3 // gaps between output rows must stay untouched
@@ -102,7 +108,7 @@ func testGemmU8S8(t *testing.T, impl impl[gemmU8S8Func], c gemmCase, zp int32, w
 	// and in its stride gap: the packed zero weights must cancel the first,
 	// the stride must skip the second.
 	checkDispatch(t, impl.id, true, func() {
-		impl.f(out.out(), ldo, a, lda, m, kp, packed, n, &ep, make([]int64, WorkspaceU8S8(kp)))
+		impl.f(out.out(), ldo, a, lda, m, kp, packed, n, &ep, make([]int64, WorkspaceU16S8(kp)))
 	})
 	out.checkRows(t, m, n, ldo, func(i, j int, g float32) {
 		var acc int32
@@ -197,8 +203,8 @@ func TestGemmNegativeZero(t *testing.T) {
 			}
 			ep := Epilogue{Scale: scale, Bias: bias, ReLU: true}
 			out, outF := newGuarded(5*n, float32(markF32)), newGuarded(5*n, float32(markF32))
-			checkDispatch(t, kGemmU8S8, true, func() {
-				GemmU8S8(out.out(), n, make([]uint8, 5*2), 2, 5, 2, make([]int8, PaddedN(n)*2), n, &ep, make([]int64, WorkspaceU8S8(2)))
+			checkDispatch(t, kGemmU16S8, true, func() {
+				GemmU16S8(out.out(), n, make([]uint16, 5*2), 2, 5, 2, make([]int8, PaddedN(n)*2), n, &ep, make([]int64, WorkspaceU16S8(2)))
 			})
 			checkDispatch(t, kGemmF32, true, func() {
 				GemmF32(outF.out(), n, make([]float32, 5), 1, 5, 1, make([]float32, PaddedN(n)), n, &ep)
@@ -263,4 +269,11 @@ func TestGemmS16S16(t *testing.T) {
 			}
 		})
 	}
+}
+
+func b2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

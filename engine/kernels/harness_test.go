@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -9,7 +10,7 @@ import (
 // What every kernel family's harness shares: implementation tables (the
 // pure-Go twin, and the public entry point, whose SIMD use checkDispatch
 // verifies), output buffers between guard regions, and case names that say
-// what a case is for, so that -run can pick one (-run 'GemmU8S8/dispatch/k_eq_8').
+// what a case is for, so that -run can pick one (-run 'GemmU16S8/dispatch/k_eq_8').
 
 // impl is one implementation of a kernel with signature F: the twin, called
 // directly (id twinOnly), or the public function of kernel id.
@@ -24,7 +25,7 @@ func implsOf[F any](id kernelID, twin, public F) []impl[F] {
 }
 
 type elem interface {
-	~uint8 | ~int8 | ~int16 | ~int32 | ~float32
+	~uint8 | ~uint16 | ~int8 | ~int16 | ~int32 | ~float32
 }
 
 // guardLen elements sit before and after every output: at least one 16-byte
@@ -142,12 +143,22 @@ func randF32(r *rand.Rand, n int, lo, hi float32) []float32 {
 	return v
 }
 
-func randU8(r *rand.Rand, n int) []uint8 {
-	v := make([]uint8, n)
+// randU16 is n activations in 0…top.
+func randU16(r *rand.Rand, n int, top int) []uint16 {
+	v := make([]uint16, n)
 	for i := range v {
-		v[i] = uint8(r.IntN(256))
+		v[i] = uint16(r.IntN(top + 1))
 	}
 	return v
+}
+
+// actTop is the largest activation GemmU16S8 may multiply with the packed
+// weights wq (n channels, Kp kp) without a sum leaving int32 (the bound
+// engine/resnet/levels.go enforces); wide is 4 for a Winograd layer, whose
+// result is 4× the accumulator.
+func actTop(wq []int8, n, kp int, wide int64) int {
+	l1 := max(1, RowL1O8K2(wq, n, kp))
+	return int(min(ActMax, math.MaxInt32/(wide*l1)))
 }
 
 // randS8 is n int8 weights in ±127, the quantiser's range.

@@ -6,13 +6,13 @@ package kernels
 // get fill: the value that stands for zero in the source's encoding (the
 // zero point for quantised activations). Columns past k·k·c are set to 0;
 // their weights are zero.
-func Im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
+func Im2col[T uint16 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
 	if !im2col(dst, lda, src, h, w, c, k, stride, pad, fill) {
 		im2colGeneric(dst, lda, src, h, w, c, k, stride, pad, fill)
 	}
 }
 
-func im2colGeneric[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
+func im2colGeneric[T uint16 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) {
 	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
 	kc := k * c
 	for oy := range oh {
@@ -41,7 +41,7 @@ func im2colGeneric[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, str
 	}
 }
 
-func fillSlice[T uint8 | float32](s []T, v T) {
+func fillSlice[T uint16 | float32](s []T, v T) {
 	for i := range s {
 		s[i] = v
 	}

@@ -5,7 +5,7 @@ package kernels
 // Natively, and in wasm built with -tags purego, every hook declines
 // (dispatch.go) and every kernel is its pure-Go twin.
 
-func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
+func gemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
 	return false
 }
 
@@ -13,11 +13,11 @@ func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n 
 	return false
 }
 
-func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) bool { return false }
+func quantizeU16(dst []uint16, src []float32, inv float32, zeroPoint, qmax int32) bool { return false }
 
 func maxF32(x []float32, abs bool) (float32, bool) { return 0, false }
 
-func im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
+func im2col[T uint16 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
 	return false
 }
 
@@ -38,7 +38,7 @@ func maxPool3x3s2(dst, src []float32, h, w, c int) bool { return false }
 
 func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int) bool { return false }
 
-func winogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) bool { return false }
+func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool { return false }
 
 func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
 	return false

@@ -21,9 +21,9 @@ import "unsafe"
 //go:wasmimport kernels link
 func link() int32
 
-//go:wasmimport kernels gemm_u8s8
+//go:wasmimport kernels gemm_u16s8
 //go:noescape
-func gemmU8S8SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32,
+func gemmU16S8SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32,
 	zp int32, wsum, scale, bias, res unsafe.Pointer, relu int32)
 
 //go:wasmimport kernels gemm_f32
@@ -31,9 +31,9 @@ func gemmU8S8SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp in
 func gemmF32SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, k int32, w unsafe.Pointer, n int32,
 	scale, bias, res unsafe.Pointer, relu int32)
 
-//go:wasmimport kernels quantize_u8
+//go:wasmimport kernels quantize_u16
 //go:noescape
-func quantizeU8SIMD(dst, src unsafe.Pointer, n int32, inv float32, zp int32)
+func quantizeU16SIMD(dst, src unsafe.Pointer, n int32, inv float32, zp, qmax int32)
 
 //go:wasmimport kernels max_f32
 //go:noescape
@@ -87,22 +87,22 @@ func b2i(b bool) int32 {
 	return 0
 }
 
-func gemmU8S8(out []float32, ldo int, a []uint8, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
+func gemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
 	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 ||
 		len(w) < PaddedN(n)*kp || len(ep.Scale) < n || len(ep.Bias) < n ||
 		(ep.ZeroPoint != 0 && len(ep.WSum) < n) ||
 		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
-		return leftToTwin(kGemmU8S8)
+		return leftToTwin(kGemmU16S8)
 	}
 	var wsum unsafe.Pointer
 	if ep.ZeroPoint != 0 {
 		wsum = ptr(ep.WSum)
 	}
 	startMax(ep)
-	gemmU8S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
+	gemmU16S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
 		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
-	return tookSIMD(kGemmU8S8)
+	return tookSIMD(kGemmU16S8)
 }
 
 //go:wasmimport kernels max_reset
@@ -138,12 +138,12 @@ func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n 
 	return tookSIMD(kGemmF32)
 }
 
-func quantizeU8(dst []uint8, src []float32, inv float32, zeroPoint int32) bool {
+func quantizeU16(dst []uint16, src []float32, inv float32, zeroPoint, qmax int32) bool {
 	if !useSIMD || len(src) == 0 || len(dst) < len(src) || len(src) >= 1<<29 {
-		return leftToTwin(kQuantizeU8)
+		return leftToTwin(kQuantizeU16)
 	}
-	quantizeU8SIMD(ptr(dst), ptr(src), int32(len(src)), inv, zeroPoint)
-	return tookSIMD(kQuantizeU8)
+	quantizeU16SIMD(ptr(dst), ptr(src), int32(len(src)), inv, zeroPoint, qmax)
+	return tookSIMD(kQuantizeU16)
 }
 
 func maxF32(x []float32, abs bool) (float32, bool) {
@@ -153,12 +153,13 @@ func maxF32(x []float32, abs bool) (float32, bool) {
 	return maxF32SIMD(ptr(x), int32(len(x)), b2i(abs)), tookSIMD(kMaxF32)
 }
 
-// im2col declines an f32 fill other than +0: the kernel fills bytes.
-func im2col[T uint8 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
+// im2col declines an f32 fill other than +0: the kernel fills f32 padding
+// bytewise.
+func im2col[T uint16 | float32](dst []T, lda int, src []T, h, w, c, k, stride, pad int, fill T) bool {
 	esz := int32(unsafe.Sizeof(fill))
 	var fb int32
-	if esz == 1 {
-		fb = int32(*(*uint8)(unsafe.Pointer(&fill)))
+	if esz == 2 {
+		fb = int32(*(*uint16)(unsafe.Pointer(&fill)))
 	} else if *(*uint32)(unsafe.Pointer(&fill)) != 0 {
 		return leftToTwin(kIm2col)
 	}
@@ -195,9 +196,9 @@ func maxPool3x3s2(dst, src []float32, h, w, c int) bool {
 //go:noescape
 func gemmS16S16SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32)
 
-//go:wasmimport kernels winograd_in_u8
+//go:wasmimport kernels winograd_in_u16
 //go:noescape
-func winogradInputU8SIMD(v unsafe.Pointer, vs, ldv int32, src unsafe.Pointer, h, w, c, tw, t0, t1 int32, zeros unsafe.Pointer)
+func winogradInputU16SIMD(v unsafe.Pointer, vs, ldv int32, src unsafe.Pointer, h, w, c, tw, t0, t1 int32, zeros unsafe.Pointer)
 
 //go:wasmimport kernels winograd_out
 //go:noescape
@@ -214,8 +215,8 @@ func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n in
 }
 
 // winogradZeros stands in for the input taps in the padding: the SIMD
-// input transform reads c bytes from it.
-var winogradZeros [WinogradMaxC + 8]uint8
+// input transform reads c values from it.
+var winogradZeros [WinogradMaxC + 8]uint16
 
 // winogradTilesFit reports whether tiles t0…t1 are valid for an h×w
 // output with tw tiles a row, with numbers that fit the kernels' arguments.
@@ -224,14 +225,14 @@ func winogradTilesFit(h, w, tw, t0, t1 int) bool {
 	return h > 0 && w > 0 && tw == ttw && 0 <= t0 && t0 < t1 && t1 <= tiles && h*w < 1<<26
 }
 
-func winogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) bool {
+func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool {
 	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || c <= 0 || c > WinogradMaxC || ldv < c ||
 		len(src) < h*w*c || vs < (t1-t0)*ldv || 15*vs+(t1-t0)*ldv > len(v) || vs >= 1<<26 {
-		return leftToTwin(kWinogradInputU8)
+		return leftToTwin(kWinogradInputU16)
 	}
-	winogradInputU8SIMD(ptr(v), int32(vs), int32(ldv), ptr(src), int32(h), int32(w), int32(c), int32(tw),
+	winogradInputU16SIMD(ptr(v), int32(vs), int32(ldv), ptr(src), int32(h), int32(w), int32(c), int32(tw),
 		int32(t0), int32(t1), ptr(winogradZeros[:]))
-	return tookSIMD(kWinogradInputU8)
+	return tookSIMD(kWinogradInputU16)
 }
 
 func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {

@@ -7,7 +7,7 @@
 // (packing, weight quantisation, global average pool, the f32 classifier)
 // is Go only.
 //
-// Names carry what they compute: GemmU8S8 multiplies unsigned 8-bit
+// Names carry what they compute: GemmU16S8 multiplies unsigned 16-bit
 // activations by signed 8-bit weights; O8K2 is the packed layout of panels
 // of 8 output channels holding pairs of consecutive K (FORMAT.md).
 //
@@ -99,4 +99,28 @@ func RowSumsO8K2(w []int8, n, kp int) []int32 {
 		sums[o] = s
 	}
 	return sums
+}
+
+// RowL1O8K2 returns the largest, over output channels, sum of |w| of int8
+// weights packed O8K2: with activations in 0…L, L times it bounds every
+// accumulator of GemmU16S8.
+func RowL1O8K2(w []int8, n, kp int) int64 {
+	var most int64
+	for o := range n {
+		p, j := o/PanelN, o%PanelN
+		panel := w[p*PanelN*kp:]
+		var s int64
+		for kk := 0; kk < kp/2; kk++ {
+			s += abs64(panel[kk*2*PanelN+j*2]) + abs64(panel[kk*2*PanelN+j*2+1])
+		}
+		most = max(most, s)
+	}
+	return most
+}
+
+func abs64[T int8 | int16 | int32](v T) int64 {
+	if v < 0 {
+		return -int64(v)
+	}
+	return int64(v)
 }

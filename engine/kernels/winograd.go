@@ -3,7 +3,8 @@ package kernels
 import "fmt"
 
 // Winograd F(2×2, 3×3) for the stride-1 3×3 convolutions of a ResNet, on
-// u8 activations with zero point 0 (every such layer follows a ReLU):
+// u16 activations (at most ActMax) with zero point 0 (every such layer
+// follows a ReLU):
 // 2×2 outputs from a 4×4 input tile with 16 multiplies per channel pair
 // instead of 36, so 2.25× fewer multiply-adds in the GEMMs.
 //
@@ -16,14 +17,16 @@ import "fmt"
 //	     ⎣0  1  0 −1⎦        ⎣0  0  2⎦
 //
 // 4·Y = Aᵀ[(2G g 2Gᵀ) ⊙ (Bᵀ d B)]A for every 2×2 output Y of the direct
-// convolution. The transformed input Bᵀ d B of u8 values lies in ±1020 and
-// the transformed weights in ±1143 (int8 weights), so both are int16 and
-// i32x4.dot_i16x8_s multiplies them without widening; each of the 16 sums
-// over channels stays below 2³¹ for C ≤ 1800. The output transform may wrap
-// in int32, but wrapping arithmetic is exact modulo 2³², and the result 4·Y
-// fits (|Y| ≤ 9·C·255·127), so it is the direct convolution's accumulator
-// times 4, exactly. The epilogue then runs on the same integer as GemmU8S8
-// would have, and Winograd layers give bit-identical outputs.
+// convolution. The transformed input Bᵀ d B of values in 0…q lies in ±4q
+// (±32764 for q = ActMax) and the transformed weights in ±1143 (int8
+// weights), so both are int16 and i32x4.dot_i16x8_s multiplies them without
+// widening. The caller bounds q per layer (engine/resnet/levels.go) so that
+// each of the 16 sums over channels stays below 2³¹ (4q·Σ_c|U[ξ][n][c]|) and
+// so does 4·Y (4q·Σ_k|W[n][k]|). The output transform may wrap in int32, but
+// wrapping arithmetic is exact modulo 2³², and the result 4·Y fits, so it is
+// the direct convolution's accumulator times 4, exactly. The epilogue then
+// runs on the same integer as GemmU16S8 would have, and Winograd layers give
+// bit-identical outputs.
 //
 // Layouts: tiles are numbered in raster order over ⌈H/2⌉×⌈W/2⌉; tile (ty,
 // tx) reads input rows 2ty−1…2ty+2 and columns 2tx−1…2tx+2 (zero outside).
@@ -31,7 +34,8 @@ import "fmt"
 // int16 (Cp = PaddedK2(C)), U[ξ] int16 packed O8K2 with K = Cp, and the
 // GEMM results M[ξ][tile][PaddedN(N)] int32.
 
-// WinogradMaxC is the largest channel count the exactness argument covers.
+// WinogradMaxC is the largest channel count the kernels take (the SIMD
+// input transform reads padding taps from a buffer of this size).
 const WinogradMaxC = 1800
 
 // WinogradTiles is the number of 2×2 output tiles of an h×w output, and
@@ -72,28 +76,60 @@ func winogradWeightsGeneric(u []int16, wq []int8, n, c int) {
 					k := t*c + ch
 					g[t/3][t%3] = int32(panel[(k/2)*2*PanelN+j*2+k%2])
 				}
-				var col [4][3]int32 // 2G·g
-				for x := range 3 {
-					col[0][x] = 2 * g[0][x]
-					col[1][x] = g[0][x] + g[1][x] + g[2][x]
-					col[2][x] = g[0][x] - g[1][x] + g[2][x]
-					col[3][x] = 2 * g[2][x]
-				}
 				at := p*PanelN*cp + (ch/2)*2*PanelN + j*2 + ch%2
-				for i := range 4 { // (2G·g)·2Gᵀ
-					row := [4]int32{
-						2 * col[i][0],
-						col[i][0] + col[i][1] + col[i][2],
-						col[i][0] - col[i][1] + col[i][2],
-						2 * col[i][2],
-					}
-					for jj, v := range row {
-						u[(4*i+jj)*np*cp+at] = int16(v)
-					}
+				for xi, v := range winogradTile(g) {
+					u[xi*np*cp+at] = int16(v)
 				}
 			}
 		}
 	}
+}
+
+// WinogradWeightsL1 returns the largest, over the 16 positions ξ and the
+// output channels n, of Σ_c |U[ξ][n][c]| for the weights WinogradWeights
+// would make: with inputs in 0…L, 4L times it bounds each Winograd-domain
+// sum. It transforms one output channel at a time, keeping nothing.
+func WinogradWeightsL1(wq []int8, n, c int) int64 {
+	kp := PaddedK2(9 * c)
+	var most int64
+	for o := range n {
+		panel := wq[(o/PanelN)*PanelN*kp:]
+		j := o % PanelN
+		var sums [16]int64
+		for ch := range c {
+			var g [3][3]int32
+			for t := range 9 {
+				k := t*c + ch
+				g[t/3][t%3] = int32(panel[(k/2)*2*PanelN+j*2+k%2])
+			}
+			for xi, v := range winogradTile(g) {
+				sums[xi] += abs64(v)
+			}
+		}
+		for _, s := range sums {
+			most = max(most, s)
+		}
+	}
+	return most
+}
+
+// winogradTile is (2G·g)·2Gᵀ of one 3×3 kernel, positions ξ = 4i+j.
+func winogradTile(g [3][3]int32) [16]int32 {
+	var col [4][3]int32 // 2G·g
+	for x := range 3 {
+		col[0][x] = 2 * g[0][x]
+		col[1][x] = g[0][x] + g[1][x] + g[2][x]
+		col[2][x] = g[0][x] - g[1][x] + g[2][x]
+		col[3][x] = 2 * g[2][x]
+	}
+	var u [16]int32
+	for i := range 4 { // (2G·g)·2Gᵀ
+		u[4*i+0] = 2 * col[i][0]
+		u[4*i+1] = col[i][0] + col[i][1] + col[i][2]
+		u[4*i+2] = col[i][0] - col[i][1] + col[i][2]
+		u[4*i+3] = 2 * col[i][2]
+	}
+	return u
 }
 
 // WinogradWorkspace is the scratch of one Conv3x3Winograd caller: the
@@ -119,10 +155,10 @@ func NewWinogradWorkspace(c, n int) *WinogradWorkspace {
 }
 
 // Conv3x3Winograd computes tiles t0…t1 of a stride-1, pad-1 3×3 convolution
-// of src (h×w×c u8, zero point 0) with u from WinogradWeights, writing out
+// of src (h×w×c u16, zero point 0) with u from WinogradWeights, writing out
 // (h×w×n f32, HWC) through ep, whose ZeroPoint must be 0. Splitting the
 // tiles between callers with their own workspaces parallelises it.
-func Conv3x3Winograd(out []float32, src []uint8, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) {
+func Conv3x3Winograd(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) {
 	cp, np := PaddedK2(c), PaddedN(n)
 	if ep.ZeroPoint != 0 || c > WinogradMaxC || cp > ws.cp || np > ws.np || len(u) < 16*np*cp {
 		panic(fmt.Sprintf("kernels: Winograd conv %d→%d with zero point %d does not fit its workspace or range", c, n, ep.ZeroPoint))
@@ -131,7 +167,7 @@ func Conv3x3Winograd(out []float32, src []uint8, h, w, c int, u []int16, n int, 
 	vs, ms := ws.chunk*cp, ws.chunk*np
 	for c0 := t0; c0 < t1; c0 += ws.chunk {
 		c1 := min(t1, c0+ws.chunk)
-		WinogradInputU8(ws.v, vs, cp, src, h, w, c, tw, c0, c1)
+		WinogradInputU16(ws.v, vs, cp, src, h, w, c, tw, c0, c1)
 		for xi := range 16 {
 			GemmS16S16(ws.m[xi*ms:], np, ws.v[xi*vs:], cp, c1-c0, cp, u[xi*np*cp:(xi+1)*np*cp], n, ws.ws)
 		}
@@ -139,16 +175,16 @@ func Conv3x3Winograd(out []float32, src []uint8, h, w, c int, u []int16, n int, 
 	}
 }
 
-// WinogradInputU8 writes Bᵀ d B for tiles t0…t1 of src (h×w×c u8, zero
-// point 0) into v: position ξ of tile t at v[ξ·vs + (t−t0)·ldv …], c values
+// WinogradInputU16 writes Bᵀ d B for tiles t0…t1 of src (h×w×c u16 of at
+// most ActMax, zero point 0) into v: position ξ of tile t at v[ξ·vs + (t−t0)·ldv …], c values
 // then zeros up to ldv.
-func WinogradInputU8(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) {
-	if !winogradInputU8(v, vs, ldv, src, h, w, c, tw, t0, t1) {
-		winogradInputU8Generic(v, vs, ldv, src, h, w, c, tw, t0, t1)
+func WinogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) {
+	if !winogradInputU16(v, vs, ldv, src, h, w, c, tw, t0, t1) {
+		winogradInputU16Generic(v, vs, ldv, src, h, w, c, tw, t0, t1)
 	}
 }
 
-func winogradInputU8Generic(v []int16, vs, ldv int, src []uint8, h, w, c, tw, t0, t1 int) {
+func winogradInputU16Generic(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) {
 	for t := t0; t < t1; t++ {
 		y0, x0 := 2*(t/tw)-1, 2*(t%tw)-1
 		row := (t - t0) * ldv

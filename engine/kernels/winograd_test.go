@@ -46,26 +46,40 @@ var winogradCases = func() []winogradCase {
 		winogradCase{"resnet_5x3x256", 5, 3, 256, 16})
 }()
 
-// randConv3x3 is a random u8 h×w×c image and random int8 weights of a 3×3
-// convolution to n channels, packed O8K2.
-func randConv3x3(r interface{ IntN(int) int }, h, w, c, n int) ([]uint8, []int8) {
-	src := make([]uint8, h*w*c)
-	for i := range src {
-		src[i] = uint8(r.IntN(256))
-	}
-	wf := make([]int8, n*9*c)
+// randConv3x3 is random int8 weights of a 3×3 convolution to n channels,
+// packed O8K2, and a random h×w×c image of values up to the largest the
+// weights allow (winogradTop).
+func randConv3x3(r interface{ IntN(int) int }, h, w, c, n int) ([]uint16, []int8) {
+	wf := make([]int8, max(n, 1)*9*c)
 	for i := range wf {
 		wf[i] = int8(r.IntN(255) - 127)
 	}
-	return src, PackO8K2(wf, n, 9*c)
+	wq := PackO8K2(wf, max(n, 1), 9*c)
+	top := winogradTop(wq, max(n, 1), c)
+	src := make([]uint16, h*w*c)
+	for i := range src {
+		src[i] = uint16(r.IntN(top + 1))
+	}
+	return src, wq
+}
+
+// winogradTop is the largest input a stride-1 3×3 layer with weights wq may
+// take (the bound engine/resnet/levels.go enforces): 4·Y and every
+// transformed sum within int32, ±4·top within int16.
+func winogradTop(wq []int8, n, c int) int {
+	top := actTop(wq, n, PaddedK2(9*c), 4)
+	if u := WinogradWeightsL1(wq, n, c); u > 0 {
+		top = min(top, int(math.MaxInt32/(4*u)))
+	}
+	return top
 }
 
 // directConv3x3 is the reference: im2col and the int8 GEMM twin.
-func directConv3x3(out []float32, src []uint8, h, w, c int, wq []int8, n int, ep *Epilogue) {
+func directConv3x3(out []float32, src []uint16, h, w, c int, wq []int8, n int, ep *Epilogue) {
 	kp := PaddedK2(9 * c)
-	col := make([]uint8, h*w*kp)
+	col := make([]uint16, h*w*kp)
 	im2colGeneric(col, kp, src, h, w, c, 3, 1, 1, 0)
-	gemmU8S8Generic(out, n, col, kp, h*w, kp, wq, n, ep, make([]int64, WorkspaceU8S8(kp)))
+	gemmU16S8Generic(out, n, col, kp, h*w, kp, wq, n, ep, make([]int64, WorkspaceU16S8(kp)))
 }
 
 // TestConv3x3Winograd checks the whole Winograd convolution, as the forward
@@ -113,7 +127,7 @@ func TestConv3x3Winograd(t *testing.T) {
 								conv() // no tiles: no kernel runs
 								continue
 							}
-							checkDispatch(t, kWinogradInputU8, true, func() {
+							checkDispatch(t, kWinogradInputU16, true, func() {
 								checkDispatch(t, kGemmS16S16, true, func() {
 									checkDispatch(t, kWinogradOutput, true, conv)
 								})
@@ -137,19 +151,20 @@ func TestConv3x3Winograd(t *testing.T) {
 	}
 }
 
-// TestConv3x3WinogradExtremes drives the transforms to their range: full
-// 255 inputs against ±127 weights in the sign pattern that maximises the
-// transformed values, with many channels, where a narrower intermediate or
-// a lost bit in the exactness argument would show.
+// TestConv3x3WinogradExtremes drives the transforms to their range: the
+// largest inputs the weights allow against ±127 weights in the sign pattern
+// that maximises the transformed values — with many channels, where the
+// sums approach int32, and with few, where the inputs reach ActMax and the
+// transformed inputs ±4·ActMax, the edge of int16 — where a narrower
+// intermediate or a lost bit in the exactness argument would show.
 func TestConv3x3WinogradExtremes(t *testing.T) {
-	const h, w, c, n = 6, 6, 512, 8
-	src := make([]uint8, h*w*c)
-	for i := range src {
-		src[i] = 255
-		if (i/c)%3 == 1 {
-			src[i] = 0
-		}
+	for _, c := range []int{512, 64, 2} {
+		t.Run(fmt.Sprintf("c%d", c), func(t *testing.T) { testWinogradExtremes(t, c) })
 	}
+}
+
+func testWinogradExtremes(t *testing.T, c int) {
+	const h, w, n = 6, 6, 8
 	wf := make([]int8, n*9*c)
 	for i := range wf {
 		tap := (i / c) % 9
@@ -159,13 +174,24 @@ func TestConv3x3WinogradExtremes(t *testing.T) {
 		}
 	}
 	wq := PackO8K2(wf, n, 9*c)
+	top := winogradTop(wq, n, c)
+	if c == 2 && top != ActMax {
+		t.Fatalf("c=2: inputs up to %d, want ActMax", top)
+	}
+	src := make([]uint16, h*w*c)
+	for i := range src {
+		src[i] = uint16(top)
+		if (i/c)%3 == 1 {
+			src[i] = 0
+		}
+	}
 	ep := Epilogue{Scale: slices.Repeat([]float32{1}, n), Bias: make([]float32, n)}
 	want, got := make([]float32, h*w*n), newGuarded(h*w*n, float32(markF32))
 	directConv3x3(want, src, h, w, c, wq, n, &ep)
 	tiles, _ := WinogradTiles(h, w)
 	var u []int16
 	checkDispatch(t, kWinogradWeights, true, func() { u = WinogradWeights(wq, n, c) })
-	checkDispatch(t, kWinogradInputU8, true, func() {
+	checkDispatch(t, kWinogradInputU16, true, func() {
 		checkDispatch(t, kGemmS16S16, true, func() {
 			checkDispatch(t, kWinogradOutput, true, func() {
 				Conv3x3Winograd(got.out(), src, h, w, c, u, n, &ep, 0, tiles, NewWinogradWorkspace(c, n))
@@ -194,12 +220,12 @@ func TestWinogradWeights(t *testing.T) {
 	})
 }
 
-// TestWinogradInputU8 compares the input transform with its twin over a
+// TestWinogradInputU16 compares the input transform with its twin over a
 // tile range not starting at 0, with gaps between positions that must stay
 // untouched.
-func TestWinogradInputU8(t *testing.T) {
-	impls := implsOf(kWinogradInputU8, winogradInputU8Generic, WinogradInputU8)
-	eachImplCase(t, impls, winogradCases, func(t *testing.T, impl impl[func([]int16, int, int, []uint8, int, int, int, int, int, int)], sc winogradCase) {
+func TestWinogradInputU16(t *testing.T) {
+	impls := implsOf(kWinogradInputU16, winogradInputU16Generic, WinogradInputU16)
+	eachImplCase(t, impls, winogradCases, func(t *testing.T, impl impl[func([]int16, int, int, []uint16, int, int, int, int, int, int)], sc winogradCase) {
 		h, w, c := sc.h, sc.w, sc.c
 		tiles, tw := WinogradTiles(h, w)
 		cp := PaddedK2(c)
@@ -207,7 +233,7 @@ func TestWinogradInputU8(t *testing.T) {
 		vs := (t1-t0)*cp + 5
 		src, _ := randConv3x3(rng(h, w, c), h, w, c, 0)
 		want, got := slices.Repeat([]int16{-7}, 16*vs), newGuarded(16*vs, int16(-7))
-		winogradInputU8Generic(want, vs, cp, src, h, w, c, tw, t0, t1)
+		winogradInputU16Generic(want, vs, cp, src, h, w, c, tw, t0, t1)
 		checkDispatch(t, impl.id, true, func() { impl.f(got.out(), vs, cp, src, h, w, c, tw, t0, t1) })
 		got.sameAs(t, want)
 	})

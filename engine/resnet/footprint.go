@@ -70,8 +70,8 @@ func Footprint(m *modelfile.Meta, h, w int) int64 {
 	cores := int64(workers())
 	n := 5 * maxAct * 4 // x, out, t1, t2, sc as float32
 	if int8 {
-		n += 5*maxAct + int64(h)*int64(w)*3 + maxCol + winoWeights // their u8 twins, the input's, im2col
-		n += cores * 8 * int64(kernels.WorkspaceU8S8(int(maxK)))
+		n += 2*(5*maxAct+int64(h)*int64(w)*3+maxCol) + winoWeights // their u16 twins, the input's, im2col
+		n += cores * 8 * int64(kernels.WorkspaceU16S8(int(maxK)))
 		if winoIn > 0 {
 			cp, np := int64(kernels.PaddedK2(int(winoIn))), int64(kernels.PaddedN(int(winoOut)))
 			chunk := max(4, (1<<21)/(16*4*np)) &^ 3

@@ -31,13 +31,12 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 	// stem: conv 7×7/2 + ReLU, max-pool 3×3/2
 	in := &s.in
 	in.h, in.w, in.c, in.f = h, w, 3, img
-	n.quantize(in, true)
+	n.quantize(in, n.stem.levels, true)
 	n.conv(n.stem, in, &s.t1, nil, true)
 	s.x.h, s.x.w = kernels.MaxPool3x3s2(s.x.buf, s.t1.f, s.t1.h, s.t1.w, s.t1.c)
 	s.x.c = s.t1.c
 	s.x.f = s.x.buf[:s.x.h*s.x.w*s.x.c]
 	s.x.hasMax = false
-	n.quantize(&s.x, false)
 
 	// stages of residual blocks
 	for _, stage := range n.stages {
@@ -66,21 +65,21 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 //	bottleneck: out = relu(conv3(relu(conv2(relu(conv1(x))))) + shortcut(x))
 func (n *Net) block(b *block, s *state) {
 	x := &s.x
+	n.quantize(x, inputLevels(b.conv1, b.down), false)
 	shortcut := x // identity
 	if b.down != nil {
 		n.conv(b.down, x, &s.sc, nil, false) // 1×1 projection where the shape changes
 		shortcut = &s.sc
 	}
 	n.conv(b.conv1, x, &s.t1, nil, true)
-	n.quantize(&s.t1, false)
+	n.quantize(&s.t1, b.conv2.levels, false)
 	last, h := b.conv2, &s.t1
 	if b.conv3 != nil {
 		n.conv(b.conv2, &s.t1, &s.t2, nil, true)
-		n.quantize(&s.t2, false)
+		n.quantize(&s.t2, b.conv3.levels, false)
 		last, h = b.conv3, &s.t2
 	}
 	n.conv(last, h, &s.out, shortcut, true)
-	n.quantize(&s.out, false)
 	s.x, s.out = s.out, s.x
 }
 
@@ -107,13 +106,13 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		a := in.q
 		if !direct {
 			a = s.col[:m*c.lda]
-			kernels.Im2col(a, c.lda, in.q, in.h, in.w, in.c, c.k, c.stride, c.pad, uint8(in.zp))
+			kernels.Im2col(a, c.lda, in.q, in.h, in.w, in.c, c.k, c.stride, c.pad, uint16(in.zp))
 		}
 		ep.Scale, ep.ZeroPoint, ep.WSum = n.scales(c, in), in.zp, c.wsum
 		n.trackMax(out, m, func(worker, r0, r1 int, mx *float32) {
 			e := ep.Rows(r0, c.out)
 			e.Max = mx
-			kernels.GemmU8S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
+			kernels.GemmU16S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
 		})
 		return
 	}
@@ -169,26 +168,28 @@ func (n *Net) scales(c *conv, in *tensor) []float32 {
 	return scale
 }
 
-// quantize fills t.q from t.f for int8 models: zero point 0 after a ReLU,
-// 128 for the signed network input.
-func (n *Net) quantize(t *tensor, signed bool) {
+// quantize fills t.q from t.f for int8 models, with values 0…qmax
+// (levels.go): zero point 0 after a ReLU; for the signed network input, zero
+// point qmax/2 and that many levels each side.
+func (n *Net) quantize(t *tensor, qmax int32, signed bool) {
 	if !n.int8 {
 		return
 	}
 	t.q = t.qbuf[:len(t.f)]
 	var levels, amax float32
 	if signed {
-		t.zp, levels, amax = 128, 127, kernels.MaxAbsF32(t.f)
+		t.zp = qmax / 2
+		levels, amax = float32(t.zp), kernels.MaxAbsF32(t.f)
 	} else if t.hasMax && !n.recomputeMax {
-		t.zp, levels, amax = 0, 255, t.max
+		t.zp, levels, amax = 0, float32(qmax), t.max
 	} else {
-		t.zp, levels, amax = 0, 255, kernels.MaxF32(t.f)
+		t.zp, levels, amax = 0, float32(qmax), kernels.MaxF32(t.f)
 	}
 	if amax == 0 {
 		amax = levels // all zero: any scale represents it exactly
 	}
 	t.scale = amax / levels
-	kernels.QuantizeU8(t.q, t.f, levels/amax, t.zp)
+	kernels.QuantizeU16(t.q, t.f, levels/amax, t.zp, qmax)
 }
 
 func (c *conv) outSize(h, w int) (int, int) {

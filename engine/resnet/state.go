@@ -7,19 +7,19 @@ import (
 	"github.com/inbrowser-ai/resnet/engine/kernels"
 )
 
-// tensor is an HWC activation: f32 values, and for int8 models their 8-bit
-// quantisation x ≈ scale·(q − zp). f and q are views of buf and qbuf, which
+// tensor is an HWC activation: f32 values, and for int8 models their 16-bit
+// quantisation x ≈ scale·(q − zp) (levels.go). f and q are views of buf and qbuf, which
 // are sized once for the largest activation of the network.
 type tensor struct {
 	h, w, c int
 	f       []float32
-	q       []uint8
+	q       []uint16
 	scale   float32
 	zp      int32
 	max     float32 // the largest value of f, when known (the conv that wrote it tracked it)
 	hasMax  bool
 	buf     []float32
-	qbuf    []uint8
+	qbuf    []uint16
 }
 
 // state is the run state: every buffer the forward pass touches, allocated
@@ -29,7 +29,7 @@ type state struct {
 	in           tensor // the network input (f is the caller's)
 	x, out       tensor // block input and output, swapped after each block
 	t1, t2, sc   tensor // inside a block: after conv1, after conv2, projection shortcut
-	col          []uint8
+	col          []uint16
 	colf         []float32
 	scale        []float32                    // per-channel activation×weight scales of the current conv
 	ws           [][]int64                    // GEMM workspace, one per worker
@@ -74,12 +74,12 @@ func (s *state) reserve(n *Net, h, w int) {
 	for _, t := range []*tensor{&s.x, &s.out, &s.t1, &s.t2, &s.sc} {
 		t.buf = make([]float32, maxAct)
 		if n.int8 {
-			t.qbuf = make([]uint8, maxAct)
+			t.qbuf = make([]uint16, maxAct)
 		}
 	}
 	if n.int8 {
-		s.in.qbuf = make([]uint8, h*w*3)
-		s.col = make([]uint8, maxCol)
+		s.in.qbuf = make([]uint16, h*w*3)
+		s.col = make([]uint16, maxCol)
 	} else {
 		s.colf = make([]float32, maxCol)
 	}
@@ -87,7 +87,7 @@ func (s *state) reserve(n *Net, h, w int) {
 	s.maxes = make([]float32, workers())
 	s.ws = make([][]int64, workers())
 	for i := range s.ws {
-		s.ws[i] = make([]int64, kernels.WorkspaceU8S8(maxK))
+		s.ws[i] = make([]int64, kernels.WorkspaceU16S8(maxK))
 	}
 	s.wino = nil
 	if winoIn > 0 {

@@ -22,6 +22,7 @@ type conv struct {
 	wsum                    []int32   // [out] row sums, for the stem's zero-point input
 	wf                      []float32 // [PaddedN(out)/8][kdim][8]
 	wino                    []int16   // Winograd-domain weights of a stride-1 3×3 int8 conv, or nil
+	levels                  int32     // int8: its input is quantised to 0…levels (levels.go)
 	bias                    []float32 // [out]
 }
 
@@ -107,6 +108,9 @@ func New(f *modelfile.File) (*Net, error) {
 	}
 	if err := n.checkValues(); err != nil {
 		return nil, err
+	}
+	if n.int8 {
+		n.setLevels()
 	}
 	n.SetWinograd(true)
 	return n, nil

@@ -10,7 +10,7 @@
 ;;
 ;; Contract with the Go twins (gemm.go, quantize.go, im2col.go, winograd.go,
 ;; pool.go):
-;; - gemm_u8s8, quantize_u8, im2col, the Winograd kernels, dense_i8 and the
+;; - gemm_u16s8, quantize_u16, im2col, the Winograd kernels, dense_i8 and the
 ;;   running maximum (max_reset/max_get): bit-identical. Integer accumulation
 ;;   is exact; the float epilogue does the same IEEE operations in the same
 ;;   order (convert, mul, add bias, add residual, ReLU as "if v < 0 then
@@ -41,32 +41,36 @@
 
   ;; ---------------------------------------------------------------- int8
   ;;
-  ;; gemm_u8s8: out[m][n] = epilogue(Σ_k a[m][k]·w[n][k]) for u8 activations
-  ;; (rows of kp bytes, stride lda bytes, kp even) and s8 weights packed O8K2:
+  ;; gemm_u16s8: out[m][n] = epilogue(Σ_k a[m][k]·w[n][k]) for u16 activations
+  ;; of at most ActMax (rows of kp values, stride lda values, kp even) and s8
+  ;; weights packed O8K2:
   ;; panel p holds, for each pair kk, 16 bytes [c0k0 c0k1 c1k0 c1k1 … c7k1].
   ;;
   ;; Inner step, per pair of k and per row: the activation pair (a0,a1) is
   ;; broadcast as i16x8 [a0 a1 a0 a1 …]; the weight bytes, sign-extended to
   ;; i16x8, give [c0k0 c0k1 … c3k1] (low) and [c4k0 … c7k1] (high);
-  ;; i32x4.dot_i16x8_s then adds a0·cjk0 + a1·cjk1 into lane j. Products are
-  ;; at most 255·128 and a lane's pair sum fits i32, so this is exact — unlike
+  ;; i32x4.dot_i16x8_s then adds a0·cjk0 + a1·cjk1 into lane j. Activations
+  ;; below 2¹⁵ are the same as signed i16 lanes; products are at most
+  ;; 8191·128, and the caller bounds every sum within i32
+  ;; (engine/resnet/levels.go), so this is exact — unlike
   ;; relaxed-SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s, whose result for
   ;; weights outside 7 bits differs across engines (see README.md here).
   ;;
-  ;; Activations are loaded 8 bytes (4 pairs) at a time, zero-extended to
-  ;; i16x8 once, and each pair broadcast with a 32-bit lane shuffle.
+  ;; Activations are loaded 16 bytes (4 pairs) at a time and each pair
+  ;; broadcast with a 32-bit lane shuffle.
   ;;
   ;; Epilogue arguments are the Go Epilogue's: zp, wsum (read only when zp is
   ;; not 0), scale, bias, res (0 for none; same stride as out), relu (0/1).
-  ;; Strides ldo and lda are in elements (f32 and bytes).
-  (func $gemm_u8s8 (export "gemm_u8s8")
+  ;; Strides ldo and lda are in elements (f32 and u16).
+  (func $gemm_u16s8 (export "gemm_u16s8")
     (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $m i32)
     (param $kp i32) (param $w i32) (param $n i32)
     (param $zp i32) (param $wsum i32) (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
     (local $mc i32) (local $r0 i32) (local $r1 i32) (local $r i32) (local $n0 i32) (local $wp i32)
-    ;; Row blocks of mc rows whose activations (mc·kp bytes) stay in L1 while
-    ;; every panel of weights passes over them.
-    (local.set $mc (i32.and (i32.div_u (i32.const 16384) (i32.add (local.get $kp) (i32.const 1))) (i32.const -4)))
+    ;; Row blocks of mc rows whose activations (2·mc·kp bytes) stay in L1
+    ;; while every panel of weights passes over them.
+    (local.set $mc (i32.and (i32.div_u (i32.const 8192) (i32.add (local.get $kp) (i32.const 1))) (i32.const -4)))
+    (local.set $lda (i32.shl (local.get $lda) (i32.const 1))) ;; bytes from here on
     (if (i32.lt_u (local.get $mc) (i32.const 4)) (then (local.set $mc (i32.const 4))))
     (local.set $r0 (i32.const 0))
     (block $done
@@ -83,7 +87,7 @@
             (block $t4done
               (loop $t4
                 (br_if $t4done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $r1)))
-                (call $u8s8_4x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
+                (call $u16s8_4x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
                   (local.get $kp) (local.get $wp) (local.get $n0) (local.get $n)
                   (local.get $zp) (local.get $wsum) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
                 (local.set $r (i32.add (local.get $r) (i32.const 4)))
@@ -91,7 +95,7 @@
             (block $t1done
               (loop $t1
                 (br_if $t1done (i32.ge_u (local.get $r) (local.get $r1)))
-                (call $u8s8_1x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
+                (call $u16s8_1x8 (local.get $out) (local.get $ldo) (local.get $a) (local.get $lda) (local.get $r)
                   (local.get $kp) (local.get $wp) (local.get $n0) (local.get $n)
                   (local.get $zp) (local.get $wsum) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu))
                 (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -102,7 +106,7 @@
         (br $rows))))
 
   ;; One 4×8 tile: rows r…r+3, channels n0…n0+7 of panel wp.
-  (func $u8s8_4x8
+  (func $u16s8_4x8
     (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $r i32)
     (param $kp i32) (param $wp i32) (param $n0 i32) (param $n i32)
     (param $zp i32) (param $wsum i32) (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
@@ -121,10 +125,10 @@
     (block $mdone
       (loop $main
         (br_if $mdone (i32.ge_u (local.get $k) (local.get $k8)))
-        (local.set $x0 (v128.load8x8_u (i32.add (local.get $a0) (local.get $k))))
-        (local.set $x1 (v128.load8x8_u (i32.add (local.get $a1) (local.get $k))))
-        (local.set $x2 (v128.load8x8_u (i32.add (local.get $a2) (local.get $k))))
-        (local.set $x3 (v128.load8x8_u (i32.add (local.get $a3) (local.get $k))))
+        (local.set $x0 (v128.load (i32.add (local.get $a0) (i32.shl (local.get $k) (i32.const 1)))))
+        (local.set $x1 (v128.load (i32.add (local.get $a1) (i32.shl (local.get $k) (i32.const 1)))))
+        (local.set $x2 (v128.load (i32.add (local.get $a2) (i32.shl (local.get $k) (i32.const 1)))))
+        (local.set $x3 (v128.load (i32.add (local.get $a3) (i32.shl (local.get $k) (i32.const 1)))))
         ;; pair 0
         (local.set $wl (v128.load8x8_s offset=0 (local.get $wk)))
         (local.set $wh (v128.load8x8_s offset=8 (local.get $wk)))
@@ -194,16 +198,16 @@
         (br_if $tdone (i32.ge_u (local.get $k) (local.get $kp)))
         (local.set $wl (v128.load8x8_s offset=0 (local.get $wk)))
         (local.set $wh (v128.load8x8_s offset=8 (local.get $wk)))
-        (local.set $b (i16x8.extend_low_i8x16_u (v128.load16_splat (i32.add (local.get $a0) (local.get $k)))))
+        (local.set $b (v128.load32_splat (i32.add (local.get $a0) (i32.shl (local.get $k) (i32.const 1)))))
         (local.set $c0l (i32x4.add (local.get $c0l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
         (local.set $c0h (i32x4.add (local.get $c0h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
-        (local.set $b (i16x8.extend_low_i8x16_u (v128.load16_splat (i32.add (local.get $a1) (local.get $k)))))
+        (local.set $b (v128.load32_splat (i32.add (local.get $a1) (i32.shl (local.get $k) (i32.const 1)))))
         (local.set $c1l (i32x4.add (local.get $c1l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
         (local.set $c1h (i32x4.add (local.get $c1h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
-        (local.set $b (i16x8.extend_low_i8x16_u (v128.load16_splat (i32.add (local.get $a2) (local.get $k)))))
+        (local.set $b (v128.load32_splat (i32.add (local.get $a2) (i32.shl (local.get $k) (i32.const 1)))))
         (local.set $c2l (i32x4.add (local.get $c2l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
         (local.set $c2h (i32x4.add (local.get $c2h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
-        (local.set $b (i16x8.extend_low_i8x16_u (v128.load16_splat (i32.add (local.get $a3) (local.get $k)))))
+        (local.set $b (v128.load32_splat (i32.add (local.get $a3) (i32.shl (local.get $k) (i32.const 1)))))
         (local.set $c3l (i32x4.add (local.get $c3l) (i32x4.dot_i16x8_s (local.get $wl) (local.get $b))))
         (local.set $c3h (i32x4.add (local.get $c3h) (i32x4.dot_i16x8_s (local.get $wh) (local.get $b))))
         (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
@@ -308,7 +312,7 @@
       (local.get $zp) (local.get $wsum) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))
 
   ;; One 1×8 tile, for the last rows of a block.
-  (func $u8s8_1x8
+  (func $u16s8_1x8
     (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $r i32)
     (param $kp i32) (param $wp i32) (param $n0 i32) (param $n i32)
     (param $zp i32) (param $wsum i32) (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
@@ -319,7 +323,7 @@
     (block $done
       (loop $pairs
         (br_if $done (i32.ge_u (local.get $k) (local.get $kp)))
-        (local.set $b (i16x8.extend_low_i8x16_u (v128.load16_splat (i32.add (local.get $a0) (local.get $k)))))
+        (local.set $b (v128.load32_splat (i32.add (local.get $a0) (i32.shl (local.get $k) (i32.const 1)))))
         (local.set $cl (i32x4.add (local.get $cl) (i32x4.dot_i16x8_s (v128.load8x8_s offset=0 (local.get $wk)) (local.get $b))))
         (local.set $ch (i32x4.add (local.get $ch) (i32x4.dot_i16x8_s (v128.load8x8_s offset=8 (local.get $wk)) (local.get $b))))
         (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
@@ -561,42 +565,42 @@
 
   ;; ---------------------------------------------------------- requantise
   ;;
-  ;; quantize_u8: dst[i] = clamp(trunc(src[i]·inv + (zp + ½)), 0, 255),
-  ;; bit-identical to QuantizeU8: the mul and the add round to f32 each;
-  ;; trunc_sat maps NaN to 0 and saturates ±∞; the two saturating narrows
-  ;; (i32→s16, s16→u8) clamp to 0…255 exactly where Go's branches do
-  ;; (v in (−1, 0) truncates to 0 either way).
-  (func $quantize_u8 (export "quantize_u8")
-    (param $dst i32) (param $src i32) (param $len i32) (param $inv f32) (param $zp i32)
-    (local $bias f32) (local $vinv v128) (local $vbias v128) (local $end i32) (local $v f32) (local $q i32)
+  ;; quantize_u16: dst[i] = clamp(trunc(src[i]·inv + (zp + ½)), 0, qmax) for
+  ;; 0 < qmax ≤ ActMax, bit-identical to QuantizeU16: the mul and the add
+  ;; round to f32 each; trunc_sat maps NaN to 0 and saturates ±∞; min_s then
+  ;; clamps to qmax where Go's v ≥ qmax branch does (qmax is an integer, so
+  ;; trunc(v) ≥ qmax exactly when v ≥ qmax), and the saturating unsigned
+  ;; narrow takes negatives to 0 (v in (−1, 0) truncates to 0 either way).
+  (func $quantize_u16 (export "quantize_u16")
+    (param $dst i32) (param $src i32) (param $len i32) (param $inv f32) (param $zp i32) (param $qmax i32)
+    (local $bias f32) (local $vinv v128) (local $vbias v128) (local $vtop v128) (local $end i32) (local $v f32) (local $q i32)
     (local.set $bias (f32.add (f32.convert_i32_s (local.get $zp)) (f32.const 0.5)))
     (local.set $vinv (f32x4.splat (local.get $inv)))
     (local.set $vbias (f32x4.splat (local.get $bias)))
-    (local.set $end (i32.add (local.get $dst) (i32.and (local.get $len) (i32.const -16))))
+    (local.set $vtop (i32x4.splat (local.get $qmax)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (i32.and (local.get $len) (i32.const -8)) (i32.const 1))))
     (block $done
       (loop $vec
         (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
         (v128.store (local.get $dst)
-          (i8x16.narrow_i16x8_u
-            (i16x8.narrow_i32x4_s
-              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=0 (local.get $src)) (local.get $vinv)) (local.get $vbias)))
-              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $src)) (local.get $vinv)) (local.get $vbias))))
-            (i16x8.narrow_i32x4_s
-              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $src)) (local.get $vinv)) (local.get $vbias)))
-              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $src)) (local.get $vinv)) (local.get $vbias))))))
+          (i16x8.narrow_i32x4_u
+            (i32x4.min_s (local.get $vtop)
+              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=0 (local.get $src)) (local.get $vinv)) (local.get $vbias))))
+            (i32x4.min_s (local.get $vtop)
+              (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $src)) (local.get $vinv)) (local.get $vbias))))))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $src (i32.add (local.get $src) (i32.const 64)))
+        (local.set $src (i32.add (local.get $src) (i32.const 32)))
         (br $vec)))
-    (local.set $end (i32.add (local.get $end) (i32.and (local.get $len) (i32.const 15))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $len) (i32.const 7)) (i32.const 1))))
     (block $tdone
       (loop $tail
         (br_if $tdone (i32.ge_u (local.get $dst) (local.get $end)))
         (local.set $v (f32.add (f32.mul (f32.load (local.get $src)) (local.get $inv)) (local.get $bias)))
         (local.set $q (i32.trunc_sat_f32_s (local.get $v)))
         (if (i32.lt_s (local.get $q) (i32.const 0)) (then (local.set $q (i32.const 0))))
-        (if (i32.gt_s (local.get $q) (i32.const 255)) (then (local.set $q (i32.const 255))))
-        (i32.store8 (local.get $dst) (local.get $q))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+        (if (i32.gt_s (local.get $q) (local.get $qmax)) (then (local.set $q (local.get $qmax))))
+        (i32.store16 (local.get $dst) (local.get $q))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br $tail))))
 
@@ -630,10 +634,10 @@
 
   ;; -------------------------------------------------------------- im2col
   ;;
-  ;; im2col: the byte-level Im2col for u8 activations (esz 1, fill any byte)
-  ;; and f32 ones (esz 4, fill must be the 0 byte). lda, c are in elements.
-  ;; Interior runs are one memory.copy per kernel row; padding and the K tail
-  ;; are memory.fill.
+  ;; im2col: Im2col for u16 activations (esz 2, fill any u16) and f32 ones
+  ;; (esz 4, fill must be 0). lda, c are in elements. Interior runs are one
+  ;; memory.copy per kernel row; padding is $fill_elems, the K tail
+  ;; memory.fill.
   (func $im2col (export "im2col")
     (param $dst i32) (param $lda i32) (param $src i32) (param $h i32) (param $w i32) (param $c i32)
     (param $k i32) (param $stride i32) (param $pad i32) (param $fill i32) (param $esz i32)
@@ -669,15 +673,15 @@
                 (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $pad)) (local.get $ky)))
                 (if (i32.or (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
                             (i32.ge_s (local.get $lo) (local.get $hi)))
-                  (then (memory.fill (local.get $seg) (local.get $fill) (local.get $kc)))
+                  (then (call $fill_elems (local.get $seg) (local.get $fill) (local.get $kc) (local.get $esz)))
                   (else
-                    (memory.fill (local.get $seg) (local.get $fill) (i32.mul (local.get $lo) (local.get $c4)))
+                    (call $fill_elems (local.get $seg) (local.get $fill) (i32.mul (local.get $lo) (local.get $c4)) (local.get $esz))
                     (memory.copy
                       (i32.add (local.get $seg) (i32.mul (local.get $lo) (local.get $c4)))
                       (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (i32.add (local.get $ix0) (local.get $lo))) (local.get $c4)))
                       (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $c4)))
-                    (memory.fill (i32.add (local.get $seg) (i32.mul (local.get $hi) (local.get $c4))) (local.get $fill)
-                      (i32.mul (i32.sub (local.get $k) (local.get $hi)) (local.get $c4)))))
+                    (call $fill_elems (i32.add (local.get $seg) (i32.mul (local.get $hi) (local.get $c4))) (local.get $fill)
+                      (i32.mul (i32.sub (local.get $k) (local.get $hi)) (local.get $c4)) (local.get $esz))))
                 (local.set $seg (i32.add (local.get $seg) (local.get $kc)))
                 (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                 (br $kys)))
@@ -687,7 +691,28 @@
             (br $xs)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $ys))))
-;; ------------------------------------------------------------- pooling
+;; fill_elems: len bytes at dst with the esz-byte element v: u16 elements
+  ;; eight at a time, anything else as the byte v (f32 fills are 0).
+  (func $fill_elems (param $dst i32) (param $v i32) (param $len i32) (param $esz i32)
+    (local $end i32) (local $vv v128)
+    (if (i32.ne (local.get $esz) (i32.const 2))
+      (then (memory.fill (local.get $dst) (local.get $v) (local.get $len)) (return)))
+    (local.set $vv (i16x8.splat (local.get $v)))
+    (local.set $end (i32.add (local.get $dst) (local.get $len)))
+    (block $vdone
+      (loop $vec
+        (br_if $vdone (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $dst) (local.get $vv))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $vec)))
+    (block $sdone
+      (loop $scalar
+        (br_if $sdone (i32.ge_u (local.get $dst) (local.get $end)))
+        (i32.store16 (local.get $dst) (local.get $v))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
+        (br $scalar))))
+
+  ;; ------------------------------------------------------------- pooling
   ;;
   ;; maxpool3x3s2: MaxPool3x3s2 on an HWC f32 tensor with c a multiple of 4,
   ;; four channels per f32x4.max. f32x4.max and Go's max agree on every
@@ -748,28 +773,28 @@
 
   ;; ------------------------------------------------------------- Winograd
   ;;
-  ;; F(2×2, 3×3) on u8 activations, exactly (winograd.go has the argument):
-  ;; winograd_in_u8 transforms 4×4 input tiles to int16, gemm_s16s16
+  ;; F(2×2, 3×3) on u16 activations, exactly (winograd.go has the argument):
+  ;; winograd_in_u16 transforms 4×4 input tiles to int16, gemm_s16s16
   ;; multiplies each of the 16 transformed positions by its int16 weights,
   ;; winograd_out transforms back and runs the int8 epilogue. All integer
   ;; arithmetic wraps, which is exact modulo 2³², so any order of it gives
   ;; the twins' bits.
 
-  ;; The address of input tap (y, x) of an h×w×c u8 image, or zeros (c zero
-  ;; bytes) when the tap falls in the padding.
+  ;; The address of input tap (y, x) of an h×w×c u16 image, or zeros (c zero
+  ;; values) when the tap falls in the padding.
   (func $tap (param $src i32) (param $zeros i32) (param $h i32) (param $w i32) (param $c i32)
     (param $y i32) (param $x i32) (result i32)
     (if (result i32) (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $x) (local.get $w)))
-      (then (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)) (local.get $c))))
+      (then (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)) (local.get $c)) (i32.const 1))))
       (else (local.get $zeros))))
 
-  ;; winograd_in_u8: for tiles t0…t1, v[ξ·vs + (t−t0)·ldv + ch] = (Bᵀ d B)[ξ]
+  ;; winograd_in_u16: for tiles t0…t1, v[ξ·vs + (t−t0)·ldv + ch] = (Bᵀ d B)[ξ]
   ;; for channel ch (int16; vs, ldv in elements), zeros for c ≤ ch < ldv.
-  ;; Eight channels per step, as i16x8 (u8 values; the transform stays within
-  ;; ±1020); the last c mod 8 channels one at a time in lane 0 of the same
-  ;; code. The taps of a tile are located once: 16 addresses, out-of-image
+  ;; Eight channels per step, as i16x8 (u16 values of at most ActMax; the
+  ;; transform stays within ±4·ActMax, inside int16); the last c mod 8
+  ;; channels one at a time in lane 0 of the same code. The taps of a tile are located once: 16 addresses, out-of-image
   ;; taps pointing at the zeros.
-  (func $winograd_in_u8 (export "winograd_in_u8")
+  (func $winograd_in_u16 (export "winograd_in_u16")
     (param $v i32) (param $vs i32) (param $ldv i32) (param $src i32) (param $h i32) (param $w i32)
     (param $c i32) (param $tw i32) (param $t0 i32) (param $t1 i32) (param $zeros i32)
     (local $t i32) (local $y i32) (local $x i32) (local $ch i32) (local $c8 i32) (local $vb i32) (local $vs2 i32)
@@ -817,60 +842,60 @@
             ;; d·B for each tap row r: e[r] = [d0−d2, d1+d2, d2−d1, d1−d3]
             (if (i32.lt_u (local.get $ch) (local.get $c8))
               (then
-                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p0) (local.get $ch))))
-                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p1) (local.get $ch))))
-                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p2) (local.get $ch))))
-                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p3) (local.get $ch)))))
+                (local.set $d0 (v128.load (i32.add (local.get $p0) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d1 (v128.load (i32.add (local.get $p1) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d2 (v128.load (i32.add (local.get $p2) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d3 (v128.load (i32.add (local.get $p3) (i32.shl (local.get $ch) (i32.const 1))))))
               (else
-                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p0) (local.get $ch)))))
-                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p1) (local.get $ch)))))
-                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p2) (local.get $ch)))))
-                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p3) (local.get $ch)))))))
+                (local.set $d0 (i16x8.splat (i32.load16_u (i32.add (local.get $p0) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d1 (i16x8.splat (i32.load16_u (i32.add (local.get $p1) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d2 (i16x8.splat (i32.load16_u (i32.add (local.get $p2) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d3 (i16x8.splat (i32.load16_u (i32.add (local.get $p3) (i32.shl (local.get $ch) (i32.const 1))))))))
             (local.set $e00 (i16x8.sub (local.get $d0) (local.get $d2)))
             (local.set $e01 (i16x8.add (local.get $d1) (local.get $d2)))
             (local.set $e02 (i16x8.sub (local.get $d2) (local.get $d1)))
             (local.set $e03 (i16x8.sub (local.get $d1) (local.get $d3)))
             (if (i32.lt_u (local.get $ch) (local.get $c8))
               (then
-                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p4) (local.get $ch))))
-                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p5) (local.get $ch))))
-                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p6) (local.get $ch))))
-                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p7) (local.get $ch)))))
+                (local.set $d0 (v128.load (i32.add (local.get $p4) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d1 (v128.load (i32.add (local.get $p5) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d2 (v128.load (i32.add (local.get $p6) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d3 (v128.load (i32.add (local.get $p7) (i32.shl (local.get $ch) (i32.const 1))))))
               (else
-                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p4) (local.get $ch)))))
-                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p5) (local.get $ch)))))
-                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p6) (local.get $ch)))))
-                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p7) (local.get $ch)))))))
+                (local.set $d0 (i16x8.splat (i32.load16_u (i32.add (local.get $p4) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d1 (i16x8.splat (i32.load16_u (i32.add (local.get $p5) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d2 (i16x8.splat (i32.load16_u (i32.add (local.get $p6) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d3 (i16x8.splat (i32.load16_u (i32.add (local.get $p7) (i32.shl (local.get $ch) (i32.const 1))))))))
             (local.set $e10 (i16x8.sub (local.get $d0) (local.get $d2)))
             (local.set $e11 (i16x8.add (local.get $d1) (local.get $d2)))
             (local.set $e12 (i16x8.sub (local.get $d2) (local.get $d1)))
             (local.set $e13 (i16x8.sub (local.get $d1) (local.get $d3)))
             (if (i32.lt_u (local.get $ch) (local.get $c8))
               (then
-                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p8) (local.get $ch))))
-                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p9) (local.get $ch))))
-                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p10) (local.get $ch))))
-                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p11) (local.get $ch)))))
+                (local.set $d0 (v128.load (i32.add (local.get $p8) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d1 (v128.load (i32.add (local.get $p9) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d2 (v128.load (i32.add (local.get $p10) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d3 (v128.load (i32.add (local.get $p11) (i32.shl (local.get $ch) (i32.const 1))))))
               (else
-                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p8) (local.get $ch)))))
-                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p9) (local.get $ch)))))
-                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p10) (local.get $ch)))))
-                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p11) (local.get $ch)))))))
+                (local.set $d0 (i16x8.splat (i32.load16_u (i32.add (local.get $p8) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d1 (i16x8.splat (i32.load16_u (i32.add (local.get $p9) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d2 (i16x8.splat (i32.load16_u (i32.add (local.get $p10) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d3 (i16x8.splat (i32.load16_u (i32.add (local.get $p11) (i32.shl (local.get $ch) (i32.const 1))))))))
             (local.set $e20 (i16x8.sub (local.get $d0) (local.get $d2)))
             (local.set $e21 (i16x8.add (local.get $d1) (local.get $d2)))
             (local.set $e22 (i16x8.sub (local.get $d2) (local.get $d1)))
             (local.set $e23 (i16x8.sub (local.get $d1) (local.get $d3)))
             (if (i32.lt_u (local.get $ch) (local.get $c8))
               (then
-                (local.set $d0 (v128.load8x8_u (i32.add (local.get $p12) (local.get $ch))))
-                (local.set $d1 (v128.load8x8_u (i32.add (local.get $p13) (local.get $ch))))
-                (local.set $d2 (v128.load8x8_u (i32.add (local.get $p14) (local.get $ch))))
-                (local.set $d3 (v128.load8x8_u (i32.add (local.get $p15) (local.get $ch)))))
+                (local.set $d0 (v128.load (i32.add (local.get $p12) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d1 (v128.load (i32.add (local.get $p13) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d2 (v128.load (i32.add (local.get $p14) (i32.shl (local.get $ch) (i32.const 1)))))
+                (local.set $d3 (v128.load (i32.add (local.get $p15) (i32.shl (local.get $ch) (i32.const 1))))))
               (else
-                (local.set $d0 (i16x8.splat (i32.load8_u (i32.add (local.get $p12) (local.get $ch)))))
-                (local.set $d1 (i16x8.splat (i32.load8_u (i32.add (local.get $p13) (local.get $ch)))))
-                (local.set $d2 (i16x8.splat (i32.load8_u (i32.add (local.get $p14) (local.get $ch)))))
-                (local.set $d3 (i16x8.splat (i32.load8_u (i32.add (local.get $p15) (local.get $ch)))))))
+                (local.set $d0 (i16x8.splat (i32.load16_u (i32.add (local.get $p12) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d1 (i16x8.splat (i32.load16_u (i32.add (local.get $p13) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d2 (i16x8.splat (i32.load16_u (i32.add (local.get $p14) (i32.shl (local.get $ch) (i32.const 1))))))
+                (local.set $d3 (i16x8.splat (i32.load16_u (i32.add (local.get $p15) (i32.shl (local.get $ch) (i32.const 1))))))))
             (local.set $e30 (i16x8.sub (local.get $d0) (local.get $d2)))
             (local.set $e31 (i16x8.add (local.get $d1) (local.get $d2)))
             (local.set $e32 (i16x8.sub (local.get $d2) (local.get $d1)))
@@ -923,7 +948,7 @@
   ;; One column j of Bᵀ·e in lane 0, for the last c mod 8 channels:
   ;; positions ξ = j, 4+j, 8+j, 12+j at addr, addr + 4·vs2, … (vs2: the
   ;; position stride in bytes): [e0−e2, e1+e2, e2−e1, e1−e3]. The eight-lane
-  ;; version is written out inline in winograd_in_u8's loop.
+  ;; version is written out inline in winograd_in_u16's loop.
   (func $win_col1 (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128)
     (param $addr i32) (param $vs2 i32)
     (local $step i32)
@@ -940,7 +965,7 @@
   ;; (kp even, stride lda elements) and int16 weights packed O8K2 (panel p:
   ;; per pair kk, 32 bytes [c0k0 c0k1 … c7k1]). Writes whole panels (ldo ≥
   ;; n rounded up to 8). The pair (a0, a1) is one 32-bit load-splat; no
-  ;; widening anywhere, unlike gemm_u8s8.
+  ;; widening anywhere, unlike gemm_u16s8's weights.
   (func $gemm_s16s16 (export "gemm_s16s16")
     (param $out i32) (param $ldo i32) (param $a i32) (param $lda i32) (param $m i32)
     (param $kp i32) (param $w i32) (param $n i32)
@@ -1147,7 +1172,7 @@
             (if (i32.lt_u (local.get $o) (local.get $n4))
               (then
                 ;; four channels, inline: Aᵀ·M column by column, then each
-                ;; pixel inside the image through gemm_u8s8's epilogue (zero
+                ;; pixel inside the image through gemm_u16s8's epilogue (zero
                 ;; point 0), with scale and bias loaded once
                 (local.set $q (local.get $mb))
                 (local.set $m0 (v128.load (local.get $q)))

@@ -22,8 +22,8 @@
 // Slot order of the forwarder's table, as declared in
 // engine/kernels/internal/wasmabi (its tests check this list).
 export const SLOTS = [
-  'gemm_u8s8', 'gemm_f32', 'quantize_u8', 'max_f32', 'im2col', 'maxpool3x3s2',
-  'gemm_s16s16', 'winograd_in_u8', 'winograd_out', 'winograd_weights_s8', 'dense_i8',
+  'gemm_u16s8', 'gemm_f32', 'quantize_u16', 'max_f32', 'im2col', 'maxpool3x3s2',
+  'gemm_s16s16', 'winograd_in_u16', 'winograd_out', 'winograd_weights_s8', 'dense_i8',
   'max_reset', 'max_get',
 ];
 

@@ -45,14 +45,14 @@ func ps(spec string) []Param {
 // Kernels lists the kernel module's functions in slot order. Append new
 // kernels at the end; a kernel's slot is where it stands here.
 var Kernels = []Kernel{
-	{"gemm_u8s8", ps("out ldo a lda m kp w n zp wsum scale bias res relu"), "", "u8 × s8 GEMM, 4×8 tile on `i32x4.dot_i16x8_s`, fused epilogue"},
+	{"gemm_u16s8", ps("out ldo a lda m kp w n zp wsum scale bias res relu"), "", "u16 × s8 GEMM, 4×8 tile on `i32x4.dot_i16x8_s`, fused epilogue"},
 	{"gemm_f32", ps("out ldo a lda m k w n scale bias res relu"), "", "f32 GEMM, 4×8 tile, fused epilogue"},
-	{"quantize_u8", ps("dst src len inv:f32 zp"), "", "f32 → u8 activations, round half up, saturating"},
+	{"quantize_u16", ps("dst src len inv:f32 zp qmax"), "", "f32 → u16 activations of 0…qmax, round half up, saturating"},
 	{"max_f32", ps("src len abs"), "f32", "largest element (or |element|)"},
-	{"im2col", ps("dst lda src h w c k stride pad fill esz"), "", "im2col of u8 (esz 1) or f32 (esz 4) HWC images"},
+	{"im2col", ps("dst lda src h w c k stride pad fill esz"), "", "im2col of u16 (esz 2) or f32 (esz 4) HWC images"},
 	{"maxpool3x3s2", ps("dst src h w c"), "", "the stem's 3×3 max-pool, stride 2 (c % 4 = 0)"},
 	{"gemm_s16s16", ps("out ldo a lda m kp w n"), "", "Winograd GEMM: s16 × s16 → raw s32, whole panels"},
-	{"winograd_in_u8", ps("v vs ldv src h w c tw t0 t1 zeros"), "", "Winograd F(2×2, 3×3) input transform of u8 tiles"},
+	{"winograd_in_u16", ps("v vs ldv src h w c tw t0 t1 zeros"), "", "Winograd F(2×2, 3×3) input transform of u16 tiles"},
 	{"winograd_out", ps("out ldo m ms ldm h w n tw t0 t1 scale bias res relu"), "", "Winograd inverse transform + the int8 epilogue"},
 	{"winograd_weights_s8", ps("u w n c"), "", "Winograd weight transform of O8K2 s8 weights (even c)"},
 	{"dense_i8", ps("out w scale bias x n k"), "", "the classifier: s8 rows · f32 vector, fixed summation order"},

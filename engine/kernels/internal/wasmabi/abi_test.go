@@ -221,7 +221,7 @@ func TestSidesAgree(t *testing.T) {
 // engine would trap on, only wrong results would show — in each file that
 // orders slots, and expects the check to catch it.
 func TestSlotSwapFails(t *testing.T) {
-	a, b := "im2col", "winograd_in_u8"
+	a, b := "im2col", "winograd_in_u16"
 	ka, sa := lookup(a)
 	kb, sb := lookup(b)
 	if ka.Signature() != kb.Signature() {
