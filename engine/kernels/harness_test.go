@@ -1,8 +1,8 @@
 package kernels
 
 import (
-	"math"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )

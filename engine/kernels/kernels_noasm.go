@@ -38,7 +38,9 @@ func maxPool3x3s2(dst, src []float32, h, w, c int) bool { return false }
 
 func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int) bool { return false }
 
-func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool { return false }
+func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool {
+	return false
+}
 
 func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
 	return false
