@@ -9,7 +9,9 @@ class activation maps of each image's top-1 and lowest class (.cam.f32).
 
 The committed fixtures are reduced-width networks (same module names and
 forward semantics as torchvision, fewer channels) so they stay small; --full DIR
-writes full-width ResNet-18 and ResNet-50 for latency checks and benchmarks.
+writes full-width ResNet-18 and ResNet-50 whose BatchNorm statistics are
+calibrated on real photos, with PyTorch's logits for a 16-photo batch
+(photos.py), for the int8-against-PyTorch test and for benchmarks.
 
 Run with Debian's torch: /usr/bin/python3 testdata/parity/gen.py
 """
@@ -26,7 +28,10 @@ import torch.nn as nn
 from torchvision.models import resnet
 from torch.onnx import TrainingMode
 
+import photos
+
 SEED = 20240611
+FULL_SEED = 20261207  # --full: calibration crops; the networks use FULL_SEED + 1 (18) and + 2 (50)
 OPSET = 13
 
 
@@ -89,6 +94,81 @@ def randomise(model, gen, res):
     model.eval()
 
 
+def calibrate(model, gen, views):
+    """Trained-looking BatchNorm for a full-size network, from real photos.
+
+    A trained ResNet's BatchNorm holds the statistics of the activations that
+    real images produce, and gamma/beta that differ per channel; with
+    statistics from noise, or identity BatchNorm, activations drift in scale
+    through the depth and the logits say little. So: gamma ~ U(0.5, 1.5),
+    beta ~ N(0, 0.2^2) are drawn first; the running mean and variance are then
+    set to the batch statistics of `views` (augmented crops of the photos, not
+    the test batch) in train mode, layer by layer as the forward pass meets
+    them, so every BatchNorm normalises what really reaches it; finally gamma
+    and beta are perturbed (gamma x U(0.9, 1.1), beta + N(0, 0.05^2)) so that
+    the statistics are not exactly the calibration batch's either.
+
+    The classifier is torchvision-like (N(0, 1/features) weights) with its
+    bias set to cancel the mean feature of the calibration views, then scaled
+    so that the logits spread over a few units: ReLU features of a random
+    network share a large common part, which would otherwise give every photo
+    nearly the same logits (and the same top-1), and a cosine that measures
+    that common part rather than what differs between photos.
+    """
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.data = torch.rand(m.num_features, generator=gen) + 0.5
+            m.bias.data = torch.randn(m.num_features, generator=gen) * 0.2
+            m.momentum = None  # cumulative average over the calibration batches
+            m.reset_running_stats()
+    model.train()
+    with torch.no_grad():
+        for batch in views.split(16):
+            model(batch)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.data *= torch.rand(m.num_features, generator=gen) * 0.2 + 0.9
+            m.bias.data += torch.randn(m.num_features, generator=gen) * 0.05
+            m.momentum = 0.1
+    model.eval()
+    fc = model.fc
+    fc.weight.data = torch.randn(fc.weight.shape, generator=gen) / fc.in_features ** 0.5
+    with torch.no_grad():
+        feat = torch.cat([features(model, b) for b in views.split(16)])
+        fc.bias.data = -(feat.mean(0) @ fc.weight.data.t())
+        spread = model.fc(feat).std().item()
+        fc.weight.data *= 4.0 / spread
+        fc.bias.data *= 4.0 / spread
+        fc.bias.data += torch.randn(fc.bias.shape, generator=gen) * 0.1
+
+
+def features(model, x):
+    """The pooled last-stage features the classifier reads."""
+    m = model
+    f = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))
+    return torch.flatten(m.avgpool(f), 1)
+
+
+def health(model, x, logits):
+    """Print what shows the network is neither dead nor saturated: the scale
+    of each stage's output, and how the logits differ between photos."""
+    m = model
+    with torch.no_grad():
+        h = m.maxpool(m.relu(m.bn1(m.conv1(x))))
+        scales = [f"stem {h.std():.2f}"]
+        for i, layer in enumerate([m.layer1, m.layer2, m.layer3, m.layer4]):
+            h = layer(h)
+            scales.append(f"layer{i + 1} {h.std():.2f} ({(h > 0).float().mean() * 100:.0f}% > 0)")
+    top2 = logits.topk(2, dim=1)
+    margin = (top2.values[:, 0] - top2.values[:, 1]) / logits.std(dim=1)
+    u = torch.nn.functional.normalize(logits.double(), dim=1)
+    cross = (u @ u.t())[~torch.eye(len(u), dtype=torch.bool)]
+    print("  activation std: " + ", ".join(scales))
+    print(f"  top-1 classes: {top2.indices[:, 0].tolist()} ({len(set(top2.indices[:, 0].tolist()))} distinct)")
+    print(f"  top-1 margin over top-2, in logit std: min {margin.min():.3f}, median {margin.median():.3f}")
+    print(f"  cosine between different photos' logits: mean {cross.mean():.3f}, max {cross.max():.3f}")
+
+
 def export_onnx(model, x, path, folded):
     kwargs = dict(
         input_names=["input"],
@@ -105,8 +185,7 @@ def export_onnx(model, x, path, folded):
                           training=TrainingMode.PRESERVE, **kwargs)
 
 
-def write(model, name, outdir, n, res, gen, folded=True):
-    x = torch.randn(n, 3, res, res, generator=gen)
+def write(model, name, outdir, x, folded=True, cam=True):
     with torch.no_grad():
         # Float64 reference: the f32 weights widened exactly, summed in f64.
         logits = copy.deepcopy(model).double()(x.double()).float()
@@ -117,10 +196,12 @@ def write(model, name, outdir, n, res, gen, folded=True):
         export_onnx(model, x, os.path.join(outdir, name + "-folded.onnx"), folded=True)
     x.numpy().astype("<f4").tofile(os.path.join(outdir, name + ".in.f32"))
     logits.numpy().astype("<f4").tofile(os.path.join(outdir, name + ".logits.f32"))
-    cams(model, x, logits).numpy().astype("<f4").tofile(os.path.join(outdir, name + ".cam.f32"))
+    if cam:
+        cams(model, x, logits).numpy().astype("<f4").tofile(os.path.join(outdir, name + ".cam.f32"))
     d = (logits - logits32).abs().max().item()
     print(f"{name}: input {tuple(x.shape)}, logits range [{logits.min():.3f}, {logits.max():.3f}], "
           f"std {logits.std():.3f}, max |f64-f32| {d:.2e}")
+    return logits
 
 
 def cams(model, x, logits):
@@ -196,7 +277,8 @@ def main():
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
                     help="output directory for the reduced-width fixtures")
     ap.add_argument("--full", metavar="DIR",
-                    help="instead write full-width ResNet-18/50 (.pth, .onnx, -folded.onnx, 224x224 input, logits) to DIR")
+                    help="instead write full-width ResNet-18/50 calibrated on real photos "
+                         "(.pth, .onnx, -folded.onnx, a 16-photo 224x224 input, logits) to DIR")
     ap.add_argument("--w18", type=int, default=8, help="stem width of the reduced ResNet-18")
     ap.add_argument("--w50", type=int, default=4, help="stem width of the reduced ResNet-50")
     ap.add_argument("--res", type=int, default=112, help="input height and width of the reduced fixtures")
@@ -214,17 +296,24 @@ def main():
 
     if args.full:
         os.makedirs(args.full, exist_ok=True)
-        specs = [(18, 64, "resnet18"), (50, 64, "resnet50")]
-        outdir, res = args.full, 224
+        outdir = args.full
+        batch, views = photos.batch(), photos.calibration_views(FULL_SEED)
+        for i, (kind, name) in enumerate([(18, "resnet18"), (50, "resnet50")]):
+            gen = torch.Generator().manual_seed(FULL_SEED + 1 + i)
+            model = build(kind, 64, FULL_SEED + 1 + i)
+            calibrate(model, gen, views)
+            logits = write(model, name, outdir, batch, cam=False)
+            health(model, batch, logits)
+        with open(os.path.join(outdir, "photos.txt"), "w") as f:
+            f.write("\n".join(photos.names()) + "\n")
     else:
+        outdir = args.out
         specs = [(18, args.w18, f"resnet18-w{args.w18}"), (50, args.w50, f"resnet50-w{args.w50}")]
-        outdir, res = args.out, args.res
-
-    for i, (kind, width, name) in enumerate(specs):
-        gen = torch.Generator().manual_seed(SEED + i)
-        model = build(kind, width, SEED + i)
-        randomise(model, gen, min(res, 112))
-        write(model, name, outdir, 2, res, gen)
+        for i, (kind, width, name) in enumerate(specs):
+            gen = torch.Generator().manual_seed(SEED + i)
+            model = build(kind, width, SEED + i)
+            randomise(model, gen, min(args.res, 112))
+            write(model, name, outdir, torch.randn(2, 3, args.res, args.res, generator=gen))
 
     for f in sorted(os.listdir(outdir)):
         p = os.path.join(outdir, f)

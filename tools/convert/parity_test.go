@@ -2,7 +2,6 @@ package main
 
 import (
 	"math"
-	"os"
 	"testing"
 
 	"github.com/inbrowser-ai/resnet/engine"
@@ -16,14 +15,9 @@ import (
 // computed (in float64) for the same seeded input. The fixtures are
 // reduced-width torchvision ResNet-18/50 with random weights and non-trivial
 // BatchNorm statistics (testdata/parity/gen.py), in all three source forms.
-//
-// RESNET_FULL_PARITY=DIR (the output of gen.py --full DIR) also checks the
-// full-width ResNet-18/50 at 224×224.
+// The full-size networks on real photos are TestFullParity's.
 func TestPyTorchParity(t *testing.T) {
 	parity(t, "../../testdata/parity/", 112, "-w8", "-w4")
-	if dir := os.Getenv("RESNET_FULL_PARITY"); dir != "" {
-		parity(t, dir+"/", 224, "", "")
-	}
 }
 
 func parity(t *testing.T, dir string, size int, suffix18, suffix50 string) {
