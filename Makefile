@@ -77,6 +77,28 @@ test-fuzz:
 		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $$budget -fuzzminimizetime 500x $$pkg; \
 	done
 
+# The int8 engine against PyTorch on full-size ResNet-18/50 (BatchNorm
+# calibrated on real photos) and a 16-photo batch: gen.py --full writes the
+# fixtures (≈ 400 MB, a few minutes, Debian's PyTorch), then TestFullParity
+# converts each network from .pth, ONNX and folded ONNX to f32 and int8 and
+# checks them. Not part of `make test`: PyTorch is not one of its
+# dependencies and the fixtures are too large to commit. parity-full-layers
+# says which layers lose the int8 precision (tens of minutes).
+PARITY_FULL_DIR := build/parity-full
+PARITY_FULL_TEST = RESNET_FULL_PARITY=$(CURDIR)/$(PARITY_FULL_DIR) go test -count=1 -timeout 90m -v ./tools/convert
+
+.PHONY: parity-full parity-full-layers
+$(PARITY_FULL_DIR)/.stamp: testdata/parity/gen.py testdata/parity/photos.py $(wildcard testdata/photos/*.jpg testdata/photos/*.png) | bench-python
+	@mkdir -p $(@D)
+	/usr/bin/python3 testdata/parity/gen.py --full $(@D)
+	@touch $@
+
+parity-full: $(PARITY_FULL_DIR)/.stamp
+	$(PARITY_FULL_TEST) -run '^TestFullParity$$'
+
+parity-full-layers: $(PARITY_FULL_DIR)/.stamp
+	RESNET_FULL_PARITY_LAYERS=1 $(PARITY_FULL_TEST) -run '^TestFullParityLayers$$'
+
 # The WebAssembly SIMD kernels (engine/kernels/wat/*.wat) and their twin
 # tests, in Node and in Chromium. wabt ≥ 1.0.32 enables SIMD by default.
 KERNELS_OUT := build/kernels
