@@ -14,7 +14,7 @@ import (
 // principle (a product of 50 layers is not bounded by bounding each), so
 // the engine also checks the logits of every image (engine.ErrNonFinite).
 const (
-	MaxWeight = 1e4 // |W|, i.e. 127·scale for int8 weights
+	MaxWeight = 1e4 // |W|, i.e. 127·scale for int8 weights, 32767·scale for wide ones
 	MaxBias   = 1e4
 )
 
@@ -24,19 +24,27 @@ func (n *Net) checkValues() error {
 	var err error
 	n.eachConv(func(c *conv) {
 		if err == nil {
-			err = checkParams(c.name, c.wscale, c.wf, c.bias)
+			err = checkParams(c.name, c.wscale, qmaxOf(c.wq16 != nil), c.wf, c.bias)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	return checkParams("fc", n.fcScale, n.fcWf, n.fcBias)
+	return checkParams("fc", n.fcScale, qmaxOf(n.fcWq16 != nil), n.fcWf, n.fcBias)
 }
 
-func checkParams(name string, scale, wf, bias []float32) error {
+// qmaxOf is the largest |q| of int8 or wide weights.
+func qmaxOf(wide bool) float64 {
+	if wide {
+		return 32767
+	}
+	return 127
+}
+
+func checkParams(name string, scale []float32, qmax float64, wf, bias []float32) error {
 	for i, s := range scale {
-		if !(s >= 0 && float64(s)*127 <= MaxWeight) {
-			return fmt.Errorf("resnet: %s.scale[%d] = %g: want a finite scale in [0, %g]", name, i, s, MaxWeight/127)
+		if !(s >= 0 && float64(s)*qmax <= MaxWeight) {
+			return fmt.Errorf("resnet: %s.scale[%d] = %g: want a finite scale in [0, %g]", name, i, s, MaxWeight/qmax)
 		}
 	}
 	for i, w := range wf {
