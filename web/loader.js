@@ -9,7 +9,8 @@ const CACHE_NAME = 'resnet-v1';
 // its one reader on the page.
 export const HEADER_SIZE = 64;
 const MAGIC = 'RESNETGO';
-const FORMAT_VERSION = 1;
+// Versions the engine reads (modelfile.MinVersion … modelfile.Version).
+const FORMAT_VERSIONS = [1, 2];
 
 export class LoadError extends Error {
   constructor(message, code) {
@@ -130,8 +131,8 @@ export function parseHeader(b) {
   if (b.length < HEADER_SIZE) throw new LoadError('The model file is truncated.', 'model-truncated');
   const dv = new DataView(b.buffer, b.byteOffset, HEADER_SIZE);
   const version = dv.getUint32(8, true);
-  if (version !== FORMAT_VERSION) {
-    throw new LoadError(`Unsupported model file version ${version} (this page reads version ${FORMAT_VERSION}).`, 'model-version');
+  if (!FORMAT_VERSIONS.includes(version)) {
+    throw new LoadError(`Unsupported model file version ${version} (this page reads versions ${FORMAT_VERSIONS.join(' and ')}).`, 'model-version');
   }
   const length = Number(dv.getBigUint64(16, true));
   return { length, metaLength: dv.getUint32(12, true), sha256: hex(b.subarray(24, 56)) };

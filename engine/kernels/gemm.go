@@ -49,9 +49,26 @@ func GemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n i
 	}
 }
 
-// gemmU16S8Generic is GemmU16S8 in pure Go, in its own function so that a
-// faster version can stand in for it (dispatch.go).
+// GemmU16S16 is GemmU16S8 for wide (int16) weights, packed O8K2 the same
+// way: the few layers a model keeps at more than 8 bits. The same bound
+// applies — max(A)·Σ_k |W[n][k]| < 2³¹ — and the same exactness.
+func GemmU16S16(out []float32, ldo int, a []uint16, lda, m, kp int, w []int16, n int, ep *Epilogue, ws []int64) {
+	if !gemmU16S16(out, ldo, a, lda, m, kp, w, n, ep) {
+		gemmU16S16Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+	}
+}
+
+// gemmU16S8Generic and gemmU16S16Generic are the pure-Go twins, in their own
+// functions so that a faster version can stand in for them (dispatch.go).
 func gemmU16S8Generic(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue, ws []int64) {
+	gemmU16Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+}
+
+func gemmU16S16Generic(out []float32, ldo int, a []uint16, lda, m, kp int, w []int16, n int, ep *Epilogue, ws []int64) {
+	gemmU16Generic(out, ldo, a, lda, m, kp, w, n, ep, ws)
+}
+
+func gemmU16Generic[W int8 | int16](out []float32, ldo int, a []uint16, lda, m, kp int, w []W, n int, ep *Epilogue, ws []int64) {
 	panelSize := PanelN * kp
 	wide := ws[:WorkspaceU16S8(kp)]
 	for p := 0; p*PanelN < n; p++ {

@@ -46,6 +46,8 @@ var gemmEpilogues = []struct {
 
 var gemmU16S8Impls = implsOf(kGemmU16S8, gemmU16S8Generic, GemmU16S8)
 
+var gemmU16S16Impls = implsOf(kGemmU16S16, gemmU16S16Generic, GemmU16S16)
+
 var gemmF32Impls = implsOf(kGemmF32, gemmF32Generic, GemmF32)
 
 var gemmS16S16Impls = implsOf(kGemmS16S16, gemmS16S16Generic, GemmS16S16)
@@ -58,7 +60,7 @@ func TestGemmU16S8(t *testing.T) {
 					for _, signed := range []bool{false, true} {
 						for ei, e := range gemmEpilogues {
 							t.Run(fmt.Sprintf("signed%v_%s", signed, e.name), func(t *testing.T) {
-								testGemmU16S8(t, impl, c, signed, e.res, e.relu, rng(c.m, c.n, c.k, int(b2int(signed)), ei))
+								testGemmU16(t, impl, c, signed, e.res, e.relu, 127, rng(c.m, c.n, c.k, int(b2int(signed)), ei))
 							})
 						}
 					}
@@ -68,19 +70,41 @@ func TestGemmU16S8(t *testing.T) {
 	}
 }
 
-type gemmU16S8Func = func([]float32, int, []uint16, int, int, int, []int8, int, *Epilogue, []int64)
+// TestGemmU16S16 is TestGemmU16S8 for wide weights, in the range the
+// converter gives them (±4095) and at int16's edge (±32767), where fewer
+// activation levels fit.
+func TestGemmU16S16(t *testing.T) {
+	for _, impl := range gemmU16S16Impls {
+		t.Run(impl.name, func(t *testing.T) {
+			for _, c := range gemmCases {
+				t.Run(c.name, func(t *testing.T) {
+					for _, wmax := range []int{4095, 32767} {
+						for ei, e := range gemmEpilogues {
+							signed := ei == 1
+							t.Run(fmt.Sprintf("w%d_signed%v_%s", wmax, signed, e.name), func(t *testing.T) {
+								testGemmU16(t, impl, c, signed, e.res, e.relu, wmax, rng(c.m, c.n, c.k, wmax, ei))
+							})
+						}
+					}
+				})
+			}
+		})
+	}
+}
 
-// testGemmU16S8 runs one case with activations up to the largest value
+type gemmU16Func[W int8 | int16] = func([]float32, int, []uint16, int, int, int, []W, int, *Epilogue, []int64)
+
+// testGemmU16 runs one case, with weights in ±wmax, with activations up to the largest value
 // the weights allow (actTop): well past 8 bits, where a kernel that read
 // bytes, or summed in 16 bits, would show. signed gives the stem's zero
 // point, half of that.
-func testGemmU16S8(t *testing.T, impl impl[gemmU16S8Func], c gemmCase, signed, withRes, relu bool, r *rand.Rand) {
+func testGemmU16[W int8 | int16](t *testing.T, impl impl[gemmU16Func[W]], c gemmCase, signed, withRes, relu bool, wmax int, r *rand.Rand) {
 	m, n, k := c.m, c.n, c.k
 	kp := PaddedK2(k)
 	lda := kp + 2 // strided A: rows are not adjacent
-	w := make([]int8, n*k)
+	w := make([]W, n*k)
 	for i := range w {
-		w[i] = int8(r.IntN(255) - 127)
+		w[i] = W(r.IntN(2*wmax+1) - wmax)
 	}
 	top := actTop(PackO8K2(w, n, k), n, kp, 1)
 	a := randU16(r, m*lda, top)

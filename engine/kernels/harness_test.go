@@ -156,7 +156,7 @@ func randU16(r *rand.Rand, n int, top int) []uint16 {
 // weights wq (n channels, Kp kp) without a sum leaving int32 (the bound
 // engine/resnet/levels.go enforces); wide is 4 for a Winograd layer, whose
 // result is 4× the accumulator.
-func actTop(wq []int8, n, kp int, wide int64) int {
+func actTop[W int8 | int16](wq []W, n, kp int, wide int64) int {
 	l1 := max(1, RowL1O8K2(wq, n, kp))
 	return int(min(ActMax, math.MaxInt32/(wide*l1)))
 }

@@ -9,6 +9,10 @@ func gemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n i
 	return false
 }
 
+func gemmU16S16(out []float32, ldo int, a []uint16, lda, m, kp int, w []int16, n int, ep *Epilogue) bool {
+	return false
+}
+
 func gemmF32(out []float32, ldo int, a []float32, lda, m, k int, w []float32, n int, ep *Epilogue) bool {
 	return false
 }
@@ -49,6 +53,8 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 func winogradWeights(u []int16, wq []int8, n, c int) bool { return false }
 
 func denseI8(out []float32, w []int8, scale, bias, x []float32) bool { return false }
+
+func denseI16(out []float32, w []int16, scale, bias, x []float32) bool { return false }
 
 // hooksCount: the hooks here decline without counting; nothing can run SIMD.
 const hooksCount = false

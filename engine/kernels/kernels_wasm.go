@@ -88,21 +88,47 @@ func b2i(b bool) int32 {
 }
 
 func gemmU16S8(out []float32, ldo int, a []uint16, lda, m, kp int, w []int8, n int, ep *Epilogue) bool {
-	if !useSIMD || !spans(len(out), m, n, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 ||
-		len(w) < PaddedN(n)*kp || len(ep.Scale) < n || len(ep.Bias) < n ||
-		(ep.ZeroPoint != 0 && len(ep.WSum) < n) ||
-		(ep.Residual != nil && !spans(len(ep.Residual), m, n, ldo)) {
+	if !useSIMD || !gemmU16Fits(out, ldo, a, lda, m, kp, len(w), n, ep) {
 		return leftToTwin(kGemmU16S8)
 	}
+	gemmU16(gemmU16S8SIMD, out, ldo, a, lda, m, kp, ptr(w), n, ep)
+	return tookSIMD(kGemmU16S8)
+}
+
+//go:wasmimport kernels gemm_u16s16
+//go:noescape
+func gemmU16S16SIMD(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32,
+	zp int32, wsum, scale, bias, res unsafe.Pointer, relu int32)
+
+func gemmU16S16(out []float32, ldo int, a []uint16, lda, m, kp int, w []int16, n int, ep *Epilogue) bool {
+	if !useSIMD || !gemmU16Fits(out, ldo, a, lda, m, kp, len(w), n, ep) {
+		return leftToTwin(kGemmU16S16)
+	}
+	gemmU16(gemmU16S16SIMD, out, ldo, a, lda, m, kp, ptr(w), n, ep)
+	return tookSIMD(kGemmU16S16)
+}
+
+// gemmU16Fits is the bounds check of both u16 GEMMs; nw is the weights'
+// length in elements.
+func gemmU16Fits(out []float32, ldo int, a []uint16, lda, m, kp, nw, n int, ep *Epilogue) bool {
+	return spans(len(out), m, n, ldo) && spans(len(a), m, kp, lda) && kp&1 == 0 &&
+		nw >= PaddedN(n)*kp && len(ep.Scale) >= n && len(ep.Bias) >= n &&
+		(ep.ZeroPoint == 0 || len(ep.WSum) >= n) &&
+		(ep.Residual == nil || spans(len(ep.Residual), m, n, ldo))
+}
+
+type gemmU16Kernel = func(out unsafe.Pointer, ldo int32, a unsafe.Pointer, lda, m, kp int32, w unsafe.Pointer, n int32,
+	zp int32, wsum, scale, bias, res unsafe.Pointer, relu int32)
+
+func gemmU16(k gemmU16Kernel, out []float32, ldo int, a []uint16, lda, m, kp int, w unsafe.Pointer, n int, ep *Epilogue) {
 	var wsum unsafe.Pointer
 	if ep.ZeroPoint != 0 {
 		wsum = ptr(ep.WSum)
 	}
 	startMax(ep)
-	gemmU16S8SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n),
+	k(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), w, int32(n),
 		ep.ZeroPoint, wsum, ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
-	return tookSIMD(kGemmU16S8)
 }
 
 //go:wasmimport kernels max_reset
@@ -269,12 +295,28 @@ func winogradWeights(u []int16, wq []int8, n, c int) bool {
 func denseI8SIMD(out, w, scale, bias, x unsafe.Pointer, n, k int32)
 
 func denseI8(out []float32, w []int8, scale, bias, x []float32) bool {
-	n, k := len(out), len(x)
-	if !useSIMD || n == 0 || k == 0 || n >= 1<<20 || k >= 1<<20 || len(w) < n*k || len(scale) < n || len(bias) < n {
+	if !useSIMD || !denseFits(out, len(w), scale, bias, x) {
 		return leftToTwin(kDenseI8)
 	}
-	denseI8SIMD(ptr(out), ptr(w), ptr(scale), ptr(bias), ptr(x), int32(n), int32(k))
+	denseI8SIMD(ptr(out), ptr(w), ptr(scale), ptr(bias), ptr(x), int32(len(out)), int32(len(x)))
 	return tookSIMD(kDenseI8)
+}
+
+//go:wasmimport kernels dense_i16
+//go:noescape
+func denseI16SIMD(out, w, scale, bias, x unsafe.Pointer, n, k int32)
+
+func denseI16(out []float32, w []int16, scale, bias, x []float32) bool {
+	if !useSIMD || !denseFits(out, len(w), scale, bias, x) {
+		return leftToTwin(kDenseI16)
+	}
+	denseI16SIMD(ptr(out), ptr(w), ptr(scale), ptr(bias), ptr(x), int32(len(out)), int32(len(x)))
+	return tookSIMD(kDenseI16)
+}
+
+func denseFits(out []float32, nw int, scale, bias, x []float32) bool {
+	n, k := len(out), len(x)
+	return n > 0 && k > 0 && n < 1<<20 && k < 1<<20 && nw >= n*k && len(scale) >= n && len(bias) >= n
 }
 
 // hooksCount: the hooks here count their answers (dispatch.go).

@@ -33,8 +33,20 @@ func PaddedK2(k int) int { return k + k&1 }
 // scale). An all-zero row gets scale 0 and zero weights rather than a
 // division by zero.
 func QuantizeRowsInt8(w []float32, rows, cols int) (q []int8, scale []float32) {
-	q = make([]int8, rows*cols)
+	return quantizeRows[int8](w, rows, cols, 127)
+}
+
+// QuantizeRowsInt16 is QuantizeRowsInt8 for wide weights: the same rule with
+// scale = max|w| / qmax, for the few layers a model keeps at more than 8
+// bits (qmax ≤ 32767).
+func QuantizeRowsInt16(w []float32, rows, cols, qmax int) (q []int16, scale []float32) {
+	return quantizeRows[int16](w, rows, cols, qmax)
+}
+
+func quantizeRows[T int8 | int16](w []float32, rows, cols, qmax int) (q []T, scale []float32) {
+	q = make([]T, rows*cols)
 	scale = make([]float32, rows)
+	top := float64(qmax)
 	for r := range rows {
 		row := w[r*cols : (r+1)*cols]
 		var amax float32
@@ -44,23 +56,23 @@ func QuantizeRowsInt8(w []float32, rows, cols int) (q []int8, scale []float32) {
 		if amax == 0 {
 			continue
 		}
-		s := amax / 127
+		s := amax / float32(qmax)
 		scale[r] = s
 		for i, v := range row {
 			x := math.Round(float64(v) / float64(s))
-			q[r*cols+i] = int8(max(-127, min(127, x)))
+			q[r*cols+i] = T(max(-top, min(top, x)))
 		}
 	}
 	return q, scale
 }
 
-// PackO8K2 packs W[N][K] int8 (row-major) into panels of 8 output channels
-// by pairs of K: dst[p][kk][j][t] = W[8p+j][2kk+t], zero-filled past N and K.
-// One 16-byte load then holds 8 channels × 2 k, which is what
-// i32x4.dot_i16x8_s consumes after sign extension.
-func PackO8K2(w []int8, n, k int) []int8 {
+// PackO8K2 packs W[N][K] int8 or int16 (row-major) into panels of 8 output
+// channels by pairs of K: dst[p][kk][j][t] = W[8p+j][2kk+t], zero-filled
+// past N and K. One 16-byte load (int8, after sign extension) or two (int16)
+// then hold 8 channels × 2 k, which is what i32x4.dot_i16x8_s consumes.
+func PackO8K2[T int8 | int16](w []T, n, k int) []T {
 	np, kp := PaddedN(n), PaddedK2(k)
-	dst := make([]int8, np*kp)
+	dst := make([]T, np*kp)
 	for o := range n {
 		p, j := o/PanelN, o%PanelN
 		base := p * PanelN * kp
@@ -85,9 +97,9 @@ func PackO8K1(w []float32, n, k int) []float32 {
 	return dst
 }
 
-// RowSumsO8K2 returns, per output channel, the sum of its packed int8
-// weights: the correction term for activations with a non-zero zero point.
-func RowSumsO8K2(w []int8, n, kp int) []int32 {
+// RowSumsO8K2 returns, per output channel, the sum of its packed weights:
+// the correction term for activations with a non-zero zero point.
+func RowSumsO8K2[T int8 | int16](w []T, n, kp int) []int32 {
 	sums := make([]int32, n)
 	for o := range n {
 		p, j := o/PanelN, o%PanelN
@@ -101,10 +113,10 @@ func RowSumsO8K2(w []int8, n, kp int) []int32 {
 	return sums
 }
 
-// RowL1O8K2 returns the largest, over output channels, sum of |w| of int8
+// RowL1O8K2 returns the largest, over output channels, sum of |w| of
 // weights packed O8K2: with activations in 0…L, L times it bounds every
-// accumulator of GemmU16S8.
-func RowL1O8K2(w []int8, n, kp int) int64 {
+// accumulator of GemmU16S8 and GemmU16S16.
+func RowL1O8K2[T int8 | int16](w []T, n, kp int) int64 {
 	var most int64
 	for o := range n {
 		p, j := o/PanelN, o%PanelN

@@ -57,7 +57,23 @@ func DenseI8(out []float32, w []int8, scale, bias, x []float32) {
 	}
 }
 
+// DenseI16 is DenseI8 for a wide (int16) classifier, with the same
+// summation order: every int16 is exact in float32.
+func DenseI16(out []float32, w []int16, scale, bias, x []float32) {
+	if !denseI16(out, w, scale, bias, x) {
+		denseI16Generic(out, w, scale, bias, x)
+	}
+}
+
 func denseI8Generic(out []float32, w []int8, scale, bias, x []float32) {
+	denseGeneric(out, w, scale, bias, x)
+}
+
+func denseI16Generic(out []float32, w []int16, scale, bias, x []float32) {
+	denseGeneric(out, w, scale, bias, x)
+}
+
+func denseGeneric[W int8 | int16](out []float32, w []W, scale, bias, x []float32) {
 	k := len(x)
 	k8 := k &^ 7
 	for n := range out {

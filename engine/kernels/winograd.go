@@ -58,6 +58,19 @@ func WinogradWeights(wq []int8, n, c int) []int16 {
 	return u
 }
 
+// WinogradWideMax is the largest |w| of wide (int16) weights whose
+// transform fits int16: a transformed weight sums at most 9 weights.
+const WinogradWideMax = 32767 / 9
+
+// WinogradWeightsWide is WinogradWeights for wide weights, all within
+// ±WinogradWideMax (the caller checks). It runs once per layer at load, in
+// Go.
+func WinogradWeightsWide(wq []int16, n, c int) []int16 {
+	u := make([]int16, 16*PaddedN(n)*PaddedK2(c))
+	winogradWeightsGeneric(u, wq, n, c)
+	return u
+}
+
 // winogradWeightsInto is WinogradWeights into a given u.
 func winogradWeightsInto(u []int16, wq []int8, n, c int) {
 	if !winogradWeights(u, wq, n, c) {
@@ -65,7 +78,7 @@ func winogradWeightsInto(u []int16, wq []int8, n, c int) {
 	}
 }
 
-func winogradWeightsGeneric(u []int16, wq []int8, n, c int) {
+func winogradWeightsGeneric[W int8 | int16](u []int16, wq []W, n, c int) {
 	kp, cp, np := PaddedK2(9*c), PaddedK2(c), PaddedN(n)
 	for p := range np / PanelN {
 		panel := wq[p*PanelN*kp : (p+1)*PanelN*kp]
@@ -89,7 +102,7 @@ func winogradWeightsGeneric(u []int16, wq []int8, n, c int) {
 // output channels n, of Σ_c |U[ξ][n][c]| for the weights WinogradWeights
 // would make: with inputs in 0…L, 4L times it bounds each Winograd-domain
 // sum. It transforms one output channel at a time, keeping nothing.
-func WinogradWeightsL1(wq []int8, n, c int) int64 {
+func WinogradWeightsL1[W int8 | int16](wq []W, n, c int) int64 {
 	kp := PaddedK2(9 * c)
 	var most int64
 	for o := range n {

@@ -66,7 +66,7 @@ func randConv3x3(r interface{ IntN(int) int }, h, w, c, n int) ([]uint16, []int8
 // winogradTop is the largest input a stride-1 3×3 layer with weights wq may
 // take (the bound engine/resnet/levels.go enforces): 4·Y and every
 // transformed sum within int32, ±4·top within int16.
-func winogradTop(wq []int8, n, c int) int {
+func winogradTop[W int8 | int16](wq []W, n, c int) int {
 	top := actTop(wq, n, PaddedK2(9*c), 4)
 	if u := WinogradWeightsL1(wq, n, c); u > 0 {
 		top = min(top, int(math.MaxInt32/(4*u)))
@@ -207,7 +207,7 @@ func testWinogradExtremes(t *testing.T, c int) {
 // TestWinogradWeights compares the weight transform with its twin; odd c
 // is the twin's (the SIMD kernel needs whole O8K2 pairs of channels).
 func TestWinogradWeights(t *testing.T) {
-	impls := implsOf(kWinogradWeights, winogradWeightsGeneric, winogradWeightsInto)
+	impls := implsOf(kWinogradWeights, winogradWeightsGeneric[int8], winogradWeightsInto)
 	eachImplCase(t, impls, winogradCases, func(t *testing.T, impl impl[func([]int16, []int8, int, int)], sc winogradCase) {
 		n, c := sc.n, sc.c
 		_, wq := randConv3x3(rng(n, c), 1, 1, c, n)
@@ -283,6 +283,48 @@ func TestWinogradOutput(t *testing.T) {
 					})
 				}
 			}
+		})
+	}
+}
+
+// TestConv3x3WinogradWide: wide weights up to ±WinogradWideMax, whose
+// transforms reach the edge of int16, give the direct convolution's bits
+// (im2col and GemmU16S16) through the same Winograd kernels.
+func TestConv3x3WinogradWide(t *testing.T) {
+	for _, sc := range []struct{ h, w, c, n int }{{6, 6, 8, 8}, {7, 5, 64, 16}, {14, 14, 33, 10}} {
+		t.Run(fmt.Sprintf("h%d_w%d_c%d_n%d", sc.h, sc.w, sc.c, sc.n), func(t *testing.T) {
+			h, w, c, n := sc.h, sc.w, sc.c, sc.n
+			r := rng(h, w, c, n)
+			wf := make([]int16, n*9*c)
+			for i := range wf {
+				wf[i] = int16(r.IntN(2*WinogradWideMax+1) - WinogradWideMax)
+				if i < 9*c { // channel 0 at the extremes, all one sign: the largest transforms
+					wf[i] = WinogradWideMax
+				}
+			}
+			wq := PackO8K2(wf, n, 9*c)
+			top := winogradTop(wq, n, c)
+			src := make([]uint16, h*w*c)
+			for i := range src {
+				src[i] = uint16(r.IntN(top + 1))
+			}
+			ep := Epilogue{Scale: randF32(r, n, 0.001, 0.01), Bias: randF32(r, n, -1, 1), ReLU: true}
+			kp := PaddedK2(9 * c)
+			col := make([]uint16, h*w*kp)
+			im2colGeneric(col, kp, src, h, w, c, 3, 1, 1, 0)
+			want := make([]float32, h*w*n)
+			gemmU16S16Generic(want, n, col, kp, h*w, kp, wq, n, &ep, make([]int64, WorkspaceU16S8(kp)))
+			u := WinogradWeightsWide(wq, n, c)
+			tiles, _ := WinogradTiles(h, w)
+			got := newGuarded(h*w*n, float32(markF32))
+			checkDispatch(t, kWinogradInputU16, true, func() {
+				Conv3x3Winograd(got.out(), src, h, w, c, u, n, &ep, 0, tiles, NewWinogradWorkspace(c, n))
+			})
+			got.check(t)
+			if i := firstDiff(got.out(), want); i >= 0 {
+				t.Fatalf("[%d] = %v, direct %v (inputs up to %d)", i, got.out()[i], want[i], top)
+			}
+			t.Logf("inputs up to %d", top)
 		})
 	}
 }

@@ -19,8 +19,14 @@ import (
 // Magic starts every model file.
 const Magic = "RESNETGO"
 
-// Version is the only format version this reader understands.
-const Version = 1
+// Version is the newest format version this reader understands; it reads
+// every version from MinVersion on. Version 2 added i16 tensors (wide
+// weights, FORMAT.md); a file without them is written as version 1, which
+// readers of version 1 still read.
+const (
+	Version    = 2
+	MinVersion = 1
+)
 
 // HeaderSize is the size of the fixed header; Align the alignment of the
 // JSON section and of every tensor.
@@ -76,8 +82,8 @@ func decodeHeader(b []byte) (header, error) {
 	}
 	h = headerFields(b)
 	le := binary.LittleEndian
-	if h.version != Version {
-		return h, fmt.Errorf("%w: file is version %d, this reader reads version %d", ErrVersion, h.version, Version)
+	if h.version < MinVersion || h.version > Version {
+		return h, fmt.Errorf("%w: file is version %d, this reader reads versions %d to %d (a newer file needs a newer engine)", ErrVersion, h.version, MinVersion, Version)
 	}
 	if le.Uint64(b[56:]) != 0 {
 		return h, fmt.Errorf("%w: reserved header bytes are not zero", ErrMalformed)
@@ -197,6 +203,9 @@ func ParseHead(b []byte, check Checksum, head *Head) (*File, error) {
 		if err := t.check(dataStart, int64(len(b))); err != nil {
 			return nil, fmt.Errorf("%w: tensor %q: %v", ErrMalformed, t.Name, err)
 		}
+		if t.DType == "i16" && h.version < 2 {
+			return nil, fmt.Errorf("%w: tensor %q is i16, which version %d files cannot hold", ErrMalformed, t.Name, h.version)
+		}
 		f.index[t.Name] = t
 	}
 	if err := meta.checkExtent(dataStart, int64(len(b))); err != nil {
@@ -210,6 +219,8 @@ func (t *Tensor) check(start, end int64) error {
 	switch t.DType {
 	case "i8":
 		elem = 1
+	case "i16":
+		elem = 2
 	case "f32":
 		elem = 4
 	default:
@@ -274,6 +285,24 @@ func (f *File) Int8(name string) ([]int8, *Tensor, error) {
 	}
 	b := f.data[t.Offset : t.Offset+t.Size]
 	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), len(b)), t, nil
+}
+
+// Int16 returns the named i16 tensor (wide weights). It is a view of the
+// file's bytes when they are 2-byte aligned, and a copy otherwise.
+func (f *File) Int16(name string) ([]int16, *Tensor, error) {
+	t, err := f.typed(name, "i16")
+	if err != nil {
+		return nil, nil, err
+	}
+	b := f.data[t.Offset : t.Offset+t.Size]
+	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%2 == 0 {
+		return unsafe.Slice((*int16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2), t, nil
+	}
+	out := make([]int16, len(b)/2)
+	for i := range out {
+		out[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+	}
+	return out, t, nil
 }
 
 // Float32 returns the named f32 tensor. It is a view of the file's bytes
@@ -356,7 +385,13 @@ func Write(meta Meta, tensors []TensorData) ([]byte, error) {
 	for i, t := range tensors {
 		copy(out[meta.Tensors[i].Offset:], t.Data)
 	}
-	putHeader(out, header{version: Version, metaLen: uint32(len(metaJSON)), fileLen: uint64(len(out)),
+	version := uint32(MinVersion)
+	for _, t := range tensors {
+		if t.DType == "i16" {
+			version = 2
+		}
+	}
+	putHeader(out, header{version: version, metaLen: uint32(len(metaJSON)), fileLen: uint64(len(out)),
 		checksum: sha256.Sum256(out[HeaderSize:])})
 	// Round-trip through the reader so that a writer bug cannot produce a
 	// file the engine refuses.

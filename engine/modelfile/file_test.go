@@ -49,6 +49,42 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestVersions: a file with wide (i16) weights is version 2, one without is
+// version 1 as before; a version 1 file may not hold i16 tensors.
+func TestVersions(t *testing.T) {
+	if v := binary.LittleEndian.Uint32(testFile(t)[8:]); v != 1 {
+		t.Errorf("file without i16 tensors is version %d, want 1", v)
+	}
+	meta := Meta{
+		Name: "tiny", Depth: 18, Block: Basic, Stride: StrideOn3x3, Width: 8, Stages: [4]int{2, 2, 2, 2},
+		Classes: 2, Quant: Int8, Pre: TorchvisionPreprocess, Labels: []string{"a", "b"},
+	}
+	w := make([]byte, 8*4*2)
+	binary.LittleEndian.PutUint16(w[2:], uint16(0xfff1)) // -15
+	b, err := Write(meta, []TensorData{{Name: "x.w", DType: "i16", Layout: "o8k2", Shape: []int{2, 1, 1, 3}, Data: w}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != 2 {
+		t.Fatalf("file with an i16 tensor is version %d, want 2", v)
+	}
+	f, err := Parse(b, Verify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := f.Int16("x.w")
+	if err != nil || len(q) != 32 || q[1] != -15 {
+		t.Fatalf("i16 tensor %v, %v", q, err)
+	}
+	if _, _, err := f.Int8("x.w"); err == nil {
+		t.Error("reading an i16 tensor as i8 succeeded")
+	}
+	binary.LittleEndian.PutUint32(b[8:], 1)
+	if _, err := Parse(b, Trusted); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "version 1") {
+		t.Errorf("version 1 file with an i16 tensor: %v", err)
+	}
+}
+
 // Every way a file can be damaged is refused with an error that says which.
 func TestDamagedFiles(t *testing.T) {
 	good := testFile(t)
@@ -66,7 +102,7 @@ func TestDamagedFiles(t *testing.T) {
 		{"truncated body", func(b []byte) []byte { return b[:len(b)-1] }, ErrTruncated, Verify},
 		{"truncated to half", func(b []byte) []byte { return b[:len(b)/2] }, ErrTruncated, Trusted},
 		{"trailing bytes", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, Verify},
-		{"wrong version", func(b []byte) []byte { le.PutUint32(b[8:], 2); return b }, ErrVersion, Verify},
+		{"newer version", func(b []byte) []byte { le.PutUint32(b[8:], Version+1); return b }, ErrVersion, Verify},
 		{"version zero", func(b []byte) []byte { le.PutUint32(b[8:], 0); return b }, ErrVersion, Verify},
 		{"flipped weight byte", func(b []byte) []byte { b[len(b)-12] ^= 0x10; return b }, ErrChecksum, Verify},
 		{"flipped JSON byte", func(b []byte) []byte { b[HeaderSize+3] ^= 1; return b }, ErrChecksum, Verify},

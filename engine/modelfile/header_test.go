@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +36,25 @@ func TestDeclaredChecksum(t *testing.T) {
 	binary.LittleEndian.PutUint32(newer[8:], Version+1)
 	if sum, ok := DeclaredChecksum(newer); !ok || sum != [32]byte(b[24:56]) {
 		t.Errorf("another version: DeclaredChecksum = %x, %v", sum, ok)
+	}
+}
+
+// TestPageReadsTheseVersions: the page's header reader (web/loader.js)
+// accepts exactly the versions this reader does.
+func TestPageReadsTheseVersions(t *testing.T) {
+	src, err := os.ReadFile("../../web/loader.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "const FORMAT_VERSIONS = ["
+	for v := MinVersion; v <= Version; v++ {
+		if v > MinVersion {
+			want += ", "
+		}
+		want += strconv.Itoa(v)
+	}
+	want += "];"
+	if !strings.Contains(string(src), want) {
+		t.Errorf("web/loader.js does not declare %q", want)
 	}
 }

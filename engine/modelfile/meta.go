@@ -75,7 +75,7 @@ type Conv struct {
 // Tensor locates one tensor's bytes in the file.
 type Tensor struct {
 	Name   string `json:"name"`
-	DType  string `json:"dtype"`  // "i8" or "f32", little-endian
+	DType  string `json:"dtype"`  // "i8", "i16" (version 2) or "f32", little-endian
 	Layout string `json:"layout"` // see FORMAT.md: "o8k2", "o8k1" or "rows"
 	Shape  []int  `json:"shape"`  // logical shape; conv weights are [Out][K][K][In]
 	Offset int64  `json:"offset"` // from the start of the file, a multiple of Align

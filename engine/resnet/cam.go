@@ -28,7 +28,7 @@ func (n *Net) FeatureSize() (h, w int, err error) {
 // of dst plus the class's bias is its logit.
 //
 // Each cell is the classifier's own kernel on that cell's features with a
-// zero bias — for an int8 classifier kernels.DenseI8, which dequantises as
+// zero bias — for an int8 classifier kernels.DenseI8 (DenseI16 if wide), which dequantises as
 // the logit does (scale_k · Σ_c q[k,c]·F[c]) — so the identity holds to
 // float rounding, and in the browser a map runs on the SIMD dot product
 // (49 calls of 2048 terms for ResNet-50 at 224×224, well under a
@@ -48,7 +48,7 @@ func (n *Net) CAM(dst []float32, k int) error {
 	for p := range dst {
 		cell := x.f[p*c : (p+1)*c]
 		if n.int8 {
-			kernels.DenseI8(dst[p:p+1], n.fcWq[k*c:(k+1)*c], n.fcScale[k:k+1], noBias[:], cell)
+			n.denseInt(dst[p:p+1], k, k+1, noBias[:], cell)
 		} else {
 			kernels.DenseF32(dst[p:p+1], n.fcWf[k*c:(k+1)*c], noBias[:], cell)
 		}

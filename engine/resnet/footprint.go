@@ -1,6 +1,8 @@
 package resnet
 
 import (
+	"strings"
+
 	"github.com/inbrowser-ai/resnet/engine/kernels"
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
 )
@@ -15,15 +17,22 @@ import (
 func Footprint(m *modelfile.Meta, h, w int) int64 {
 	int8 := m.Quant == modelfile.Int8
 	var maxAct, maxCol, maxC, maxK, winoIn, winoOut, winoWeights int64
+	var visitIm2col func(in, out, k, stride, pad int, ih, iw int64) (int64, int64)
 	visit := func(in, out, k, stride, pad int, ih, iw int64) (int64, int64) {
-		oh, ow := (ih+2*int64(pad)-int64(k))/int64(stride)+1, (iw+2*int64(pad)-int64(k))/int64(stride)+1
-		maxAct = max(maxAct, oh*ow*int64(out))
-		maxC = max(maxC, int64(out))
 		if int8 && k == 3 && stride == 1 && pad == 1 && in <= kernels.WinogradMaxC {
+			oh, ow := ih, iw
+			maxAct = max(maxAct, oh*ow*int64(out))
+			maxC = max(maxC, int64(out))
 			winoIn, winoOut = max(winoIn, int64(in)), max(winoOut, int64(out))
 			winoWeights += 2 * 16 * int64(kernels.PaddedN(out)) * int64(kernels.PaddedK2(in))
 			return oh, ow
 		}
+		return visitIm2col(in, out, k, stride, pad, ih, iw)
+	}
+	visitIm2col = func(in, out, k, stride, pad int, ih, iw int64) (int64, int64) {
+		oh, ow := (ih+2*int64(pad)-int64(k))/int64(stride)+1, (iw+2*int64(pad)-int64(k))/int64(stride)+1
+		maxAct = max(maxAct, oh*ow*int64(out))
+		maxC = max(maxC, int64(out))
 		lda := int64(k * k * in)
 		if int8 {
 			lda = int64(kernels.PaddedK2(k * k * in))
@@ -32,38 +41,34 @@ func Footprint(m *modelfile.Meta, h, w int) int64 {
 		maxK = max(maxK, lda)
 		return oh, ow
 	}
-	width := m.Width
-	ih, iw := visit(3, width, 7, 2, 3, int64(h), int64(w))
-	ih, iw = (ih+2-3)/2+1, (iw+2-3)/2+1 // max-pool
-	expansion := 1
-	if m.Block == modelfile.Bottleneck {
-		expansion = 4
+	wide := map[string]bool{} // wide layers may take either path: count both
+	for _, t := range m.Tensors {
+		if t.DType == "i16" {
+			wide[strings.TrimSuffix(t.Name, ".w")] = true
+		}
 	}
-	in := width
-	for si, blocks := range m.Stages {
-		planes := width << si
-		for bi := range blocks {
-			stride := 1
-			if si > 0 && bi == 0 {
-				stride = 2
+	at := func(c modelfile.ConvShape, ih, iw int64) (int64, int64) {
+		if wide[c.Name] {
+			visit(c.In, c.Out, c.K, c.Stride, c.Pad, ih, iw)
+			return visitIm2col(c.In, c.Out, c.K, c.Stride, c.Pad, ih, iw)
+		}
+		return visit(c.In, c.Out, c.K, c.Stride, c.Pad, ih, iw)
+	}
+	stem, stages := modelfile.Architecture(m.Block, m.Stride, m.Stages, m.Width)
+	width := m.Width
+	ih, iw := at(stem, int64(h), int64(w))
+	ih, iw = (ih+2-3)/2+1, (iw+2-3)/2+1 // max-pool
+	for _, blocks := range stages {
+		for _, b := range blocks {
+			oh, ow := at(b.Conv1, ih, iw)
+			oh, ow = at(b.Conv2, oh, ow)
+			if b.Conv3 != nil {
+				oh, ow = at(*b.Conv3, oh, ow)
 			}
-			var oh, ow int64
-			if m.Block == modelfile.Basic {
-				oh, ow = visit(in, planes, 3, stride, 1, ih, iw)
-				oh, ow = visit(planes, planes, 3, 1, 1, oh, ow)
-			} else {
-				s1, s3 := 1, stride
-				if m.Stride == modelfile.StrideOn1x1 {
-					s1, s3 = stride, 1
-				}
-				oh, ow = visit(in, planes, 1, s1, 0, ih, iw)
-				oh, ow = visit(planes, planes, 3, s3, 1, oh, ow)
-				oh, ow = visit(planes, planes*4, 1, 1, 0, oh, ow)
+			if b.Down != nil {
+				at(*b.Down, ih, iw)
 			}
-			if stride != 1 || in != planes*expansion {
-				visit(in, planes*expansion, 1, stride, 0, ih, iw)
-			}
-			ih, iw, in = oh, ow, planes*expansion
+			ih, iw = oh, ow
 		}
 	}
 

@@ -52,7 +52,7 @@ func (n *Net) Forward(img []float32, h, w int) ([]float32, error) {
 	// head: global average pool, fully connected
 	kernels.GlobalAvgPool(s.feat, f.f, f.h*f.w, f.c)
 	if n.int8 {
-		kernels.DenseI8(s.logits, n.fcWq, n.fcScale, n.fcBias, s.feat)
+		n.denseInt(s.logits, 0, n.Meta.Classes, n.fcBias, s.feat)
 	} else {
 		kernels.DenseF32(s.logits, n.fcWf, n.fcBias, s.feat)
 	}
@@ -112,7 +112,11 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		n.trackMax(out, m, func(worker, r0, r1 int, mx *float32) {
 			e := ep.Rows(r0, c.out)
 			e.Max = mx
-			kernels.GemmU16S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
+			if c.wq16 != nil {
+				kernels.GemmU16S16(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq16, c.out, &e, s.ws[worker])
+			} else {
+				kernels.GemmU16S8(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wq, c.out, &e, s.ws[worker])
+			}
 		})
 		return
 	}
@@ -131,7 +135,9 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 // same integers, with the tiles split between the workers.
 func (n *Net) applyWinograd(c *conv, in, out *tensor, ep *kernels.Epilogue) {
 	s := &n.run
-	if c.wino == nil {
+	if c.wino == nil && c.wq16 != nil {
+		c.wino = kernels.WinogradWeightsWide(c.wq16, c.out, c.in)
+	} else if c.wino == nil {
 		c.wino = kernels.WinogradWeights(c.wq, c.out, c.in)
 	}
 	ep.Scale = n.scales(c, in)
@@ -194,4 +200,15 @@ func (n *Net) quantize(t *tensor, qmax int32, signed bool) {
 
 func (c *conv) outSize(h, w int) (int, int) {
 	return (h+2*c.pad-c.k)/c.stride + 1, (w+2*c.pad-c.k)/c.stride + 1
+}
+
+// denseInt is the int8 model's classifier on classes k0…k1 (int8 or wide
+// rows) into out, with the given biases.
+func (n *Net) denseInt(out []float32, k0, k1 int, bias, x []float32) {
+	c := len(x)
+	if n.fcWq16 != nil {
+		kernels.DenseI16(out, n.fcWq16[k0*c:k1*c], n.fcScale[k0:k1], bias, x)
+		return
+	}
+	kernels.DenseI8(out, n.fcWq[k0*c:k1*c], n.fcScale[k0:k1], bias, x)
 }

@@ -21,6 +21,8 @@ import (
 //	4L·max_{ξ,n} Σ_c |U[ξ][n][c]| < 2³¹     and so does each transformed sum
 //	L ≤ kernels.ActMax                      16-bit lanes, Winograd's ±4L in int16
 //
+// The same holds for wide (int16) weights, with their larger sums.
+//
 // The Winograd conditions hold for every stride-1 3×3 layer whether Winograd
 // runs or not, so both paths quantise alike and stay bit-identical. Real
 // weights are far from the worst case (every |W| = 127 in one direction), so
@@ -32,13 +34,25 @@ import (
 func levelsFor(c *conv) int32 {
 	l := int64(kernels.ActMax)
 	wide := int64(1)
-	if c.k == 3 && c.stride == 1 && c.pad == 1 && c.in <= kernels.WinogradMaxC {
+	if c.winogradable() {
 		wide = 4
-		if u := kernels.WinogradWeightsL1(c.wq, c.out, c.in); u > 0 {
+		u := int64(0)
+		if c.wq16 != nil {
+			u = kernels.WinogradWeightsL1(c.wq16, c.out, c.in)
+		} else {
+			u = kernels.WinogradWeightsL1(c.wq, c.out, c.in)
+		}
+		if u > 0 {
 			l = min(l, (math.MaxInt32)/(4*u))
 		}
 	}
-	if b := kernels.RowL1O8K2(c.wq, c.out, c.lda); b > 0 {
+	var b int64
+	if c.wq16 != nil {
+		b = kernels.RowL1O8K2(c.wq16, c.out, c.lda)
+	} else {
+		b = kernels.RowL1O8K2(c.wq, c.out, c.lda)
+	}
+	if b > 0 {
 		l = min(l, (math.MaxInt32)/(wide*b))
 	}
 	return int32(max(l, 1))

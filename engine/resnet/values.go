@@ -14,7 +14,7 @@ import (
 // principle (a product of 50 layers is not bounded by bounding each), so
 // the engine also checks the logits of every image (engine.ErrNonFinite).
 const (
-	MaxWeight = 1e4 // |W|, i.e. 127·scale for int8 weights
+	MaxWeight = 1e4 // |W|: 127·scale for int8 weights, max|q|·scale for wide ones
 	MaxBias   = 1e4
 )
 
@@ -24,19 +24,30 @@ func (n *Net) checkValues() error {
 	var err error
 	n.eachConv(func(c *conv) {
 		if err == nil {
-			err = checkParams(c.name, c.wscale, c.wf, c.bias)
+			err = checkParams(c.name, c.wscale, qmaxOf(c.wq16), c.wf, c.bias)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	return checkParams("fc", n.fcScale, n.fcWf, n.fcBias)
+	return checkParams("fc", n.fcScale, qmaxOf(n.fcWq16), n.fcWf, n.fcBias)
 }
 
-func checkParams(name string, scale, wf, bias []float32) error {
+// qmaxOf is the |q| that the scale bound is taken at: 127 for int8
+// weights (nil wide), and for wide ones the layer's own largest |q|, since
+// the encoder spends only 4095 of int16's 32767 levels (a bound at 32767
+// would refuse honest layers whose |W| exceeds 1e4·4095/32767).
+func qmaxOf(wide []int16) float64 {
+	if wide == nil {
+		return 127
+	}
+	return math.Max(float64(maxAbs(wide)), 1)
+}
+
+func checkParams(name string, scale []float32, qmax float64, wf, bias []float32) error {
 	for i, s := range scale {
-		if !(s >= 0 && float64(s)*127 <= MaxWeight) {
-			return fmt.Errorf("resnet: %s.scale[%d] = %g: want a finite scale in [0, %g]", name, i, s, MaxWeight/127)
+		if !(s >= 0 && float64(s)*qmax <= MaxWeight) {
+			return fmt.Errorf("resnet: %s.scale[%d] = %g: want a finite scale in [0, %g]", name, i, s, MaxWeight/qmax)
 		}
 	}
 	for i, w := range wf {

@@ -11,18 +11,21 @@ import (
 )
 
 // conv is one convolution with BatchNorm folded in. Exactly one of wq
-// (int8, O8K2) and wf (float32, O8K1) is set.
+// (int8, O8K2), wq16 (int16, O8K2: a wide layer of an int8 model) and wf
+// (float32, O8K1) is set.
 type conv struct {
 	name                    string
 	in, out, k, stride, pad int
 	kdim                    int       // k·k·in: the GEMM's K
 	lda                     int       // row length of its im2col rows (K padded to pairs for int8)
 	wq                      []int8    // [PaddedN(out)/8][lda/2][8][2]
-	wscale                  []float32 // [out] int8 weight scales
+	wq16                    []int16   // the same layout, for a wide layer
+	wscale                  []float32 // [out] int8 (or int16) weight scales
 	wsum                    []int32   // [out] row sums, for the stem's zero-point input
 	wf                      []float32 // [PaddedN(out)/8][kdim][8]
 	wino                    []int16   // Winograd-domain weights of a stride-1 3×3 int8 conv, or nil
 	levels                  int32     // int8: its input is quantised to 0…levels (levels.go)
+	wideMax                 int       // the largest |wq16|
 	bias                    []float32 // [out]
 }
 
@@ -40,6 +43,7 @@ type Net struct {
 	stem            *conv // 7×7/2, followed by the 3×3/2 max-pool
 	stages          [][]block
 	fcWq            []int8    // [classes][features] int8 rows
+	fcWq16          []int16   // the same, for a wide classifier
 	fcWf            []float32 // [classes][features]
 	fcScale, fcBias []float32
 	winograd        bool // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
@@ -73,7 +77,11 @@ func New(f *modelfile.File) (*Net, error) {
 		return nil, err
 	}
 	if n.int8 {
-		n.stem.wsum = kernels.RowSumsO8K2(n.stem.wq, n.stem.out, n.stem.lda)
+		if n.stem.wq16 != nil {
+			n.stem.wsum = kernels.RowSumsO8K2(n.stem.wq16, n.stem.out, n.stem.lda)
+		} else {
+			n.stem.wsum = kernels.RowSumsO8K2(n.stem.wq, n.stem.out, n.stem.lda)
+		}
 	}
 	for _, stage := range stages {
 		var blocks []block
@@ -127,9 +135,22 @@ func (n *Net) SetWinograd(on bool) {
 	n.run = state{} // the workspaces depend on it
 }
 
-// winogradable is whether c can run as Winograd F(2×2, 3×3).
+// winogradable is whether c can run as Winograd F(2×2, 3×3): an int8
+// stride-1 3×3 layer, or a wide one whose weights are small enough for
+// their transforms to fit int16 (the converter writes them so); a wider one
+// takes im2col and a GEMM whether Winograd is on or not.
 func (c *conv) winogradable() bool {
-	return c.wq != nil && c.k == 3 && c.stride == 1 && c.pad == 1 && c.in <= kernels.WinogradMaxC
+	return (c.wq != nil || c.wq16 != nil && c.wideMax <= kernels.WinogradWideMax) &&
+		c.k == 3 && c.stride == 1 && c.pad == 1 && c.in <= kernels.WinogradMaxC
+}
+
+// maxAbs is the largest |w|.
+func maxAbs(w []int16) int {
+	m := 0
+	for _, v := range w {
+		m = max(m, int(v), -int(v))
+	}
+	return m
 }
 
 func (n *Net) eachConv(f func(*conv)) {
@@ -157,7 +178,16 @@ func (n *Net) loadConv(f *modelfile.File, s modelfile.Conv) (*conv, error) {
 	var t *modelfile.Tensor
 	var err error
 	if n.int8 {
-		if c.wq, t, err = f.Int8(s.Name + ".w"); err != nil {
+		if t, err = f.Tensor(s.Name + ".w"); err != nil {
+			return nil, err
+		}
+		if t.DType == "i16" {
+			c.wq16, t, err = f.Int16(s.Name + ".w")
+			c.wideMax = maxAbs(c.wq16)
+		} else {
+			c.wq, t, err = f.Int8(s.Name + ".w")
+		}
+		if err != nil {
 			return nil, err
 		}
 		if err := wantTensor(t, "o8k2", shape); err != nil {
@@ -191,7 +221,15 @@ func (n *Net) loadFC(f *modelfile.File, features int) error {
 	var t *modelfile.Tensor
 	var err error
 	if n.int8 {
-		if n.fcWq, t, err = f.Int8("fc.w"); err != nil {
+		if t, err = f.Tensor("fc.w"); err != nil {
+			return err
+		}
+		if t.DType == "i16" {
+			n.fcWq16, t, err = f.Int16("fc.w")
+		} else {
+			n.fcWq, t, err = f.Int8("fc.w")
+		}
+		if err != nil {
 			return err
 		}
 		if n.fcScale, err = vector(f, "fc.scale", classes); err != nil {

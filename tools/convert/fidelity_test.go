@@ -53,12 +53,13 @@ func TestInt8Fidelity(t *testing.T) {
 		t.Logf("%-24s cosine %.5f  top-1 int8 %3d f32 %3d", filepath.Base(p), cos, argmax(q), argmax(f))
 	}
 	t.Logf("int8 vs f32 on %d photos: min cosine %.5f, top-1 agreement %d/%d", len(photos), minCos, agree, len(photos))
-	// Thresholds from what 8-bit per-tensor activations with per-channel
-	// weights reach on ResNet-50 (measured: min cosine 0.9989 over the committed photos): a cosine this high
-	// keeps the ranking of all confident classes; agreement must be total on
-	// photos whose top-1 is clear.
-	if minCos < 0.998 {
-		t.Errorf("min cosine %.5f < 0.998", minCos)
+	// Thresholds from what the int8 model reaches on ResNet-50 (measured:
+	// min cosine 0.99987 over the committed photos; 0.9989 with 8-bit
+	// activations and no wide layers): a cosine this high keeps the ranking
+	// of all confident classes; agreement must be total on photos whose
+	// top-1 is clear.
+	if minCos < 0.9995 {
+		t.Errorf("min cosine %.5f < 0.9995", minCos)
 	}
 	if agree != len(photos) {
 		t.Errorf("top-1 agreement %d/%d", agree, len(photos))

@@ -1,6 +1,7 @@
 // Command convert turns a ResNet checkpoint into the project's model file.
 //
-//	convert -in SOURCE -out FILE [-quant int8|f32] [-name NAME] [-labels FILE] [-force]
+//	convert -in SOURCE -out FILE [-quant int8|f32] [-wide auto|none|LAYER,…] [-report DIR]
+//	        [-name NAME] [-labels FILE] [-force]
 //
 // SOURCE is a TF.js layers model.json (weight shards beside it), a PyTorch
 // .pth state dict of a torchvision ResNet, or an ONNX file of a ResNet. The
@@ -8,7 +9,10 @@
 // that is not an ImageNet ResNet-18/34/50/101/152 is refused. The format is
 // told by the content, not the name. The same input always gives the same
 // bytes. -out is never one of the inputs nor anything but a regular file,
-// and an existing file is replaced only with -force.
+// and an existing file is replaced only with -force. -wide names the layers
+// an int8 model keeps at 16-bit weights (auto: encode.DefaultWide); -report
+// prints, for the photos in DIR, how much each layer's quantisation adds to
+// the logits' error (report.go).
 package main
 
 import (
@@ -44,6 +48,8 @@ func run(args []string, log io.Writer) error {
 	name := fs.String("name", "", "model name recorded in the file (default: from the source)")
 	labels := fs.String("labels", "", "class names: a text file (one per line) or a JSON list/object; default: ImageNet-1k")
 	force := fs.Bool("force", false, "replace -out if it exists (never an input, nor anything but a regular file)")
+	wideFlag := fs.String("wide", "auto", "int8 layers kept at 16-bit weights: auto (the stem, the first two stages, the classifier), none, or a comma-separated list of layer names (fc: the classifier)")
+	report := fs.String("report", "", "print each layer's share of the int8 logit error, measured on the photos in this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +79,11 @@ func run(args []string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := encode.Encode(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum})
+	wide, err := wideLayers(n, *wideFlag)
+	if err != nil {
+		return err
+	}
+	b, err := encode.EncodeWith(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum}, wide)
 	if err != nil {
 		return err
 	}
@@ -83,7 +93,32 @@ func run(args []string, log io.Writer) error {
 	depth, _ := n.Depth()
 	fmt.Fprintf(log, "convert: %s: ResNet-%d (%s, stride %s), %d classes, %s, %d bytes\n",
 		*out, depth, n.Block, n.Stride, n.FC.Out, q, len(b))
+	if *report != "" {
+		return printReport(log, n, wide, *report)
+	}
 	return nil
+}
+
+// wideLayers parses -wide.
+func wideLayers(n *net.Network, flagValue string) (encode.Wide, error) {
+	switch flagValue {
+	case "auto":
+		return encode.DefaultWide(n), nil
+	case "none", "":
+		return encode.Wide{}, nil
+	}
+	names := map[string]bool{"fc": true}
+	for _, c := range n.Convs() {
+		names[c.Name] = true
+	}
+	w := encode.Wide{}
+	for _, name := range strings.Split(flagValue, ",") {
+		if !names[name] {
+			return nil, fmt.Errorf("-wide: the network has no layer %q (names as in the model file: conv1, layer1.0.conv1, …, fc)", name)
+		}
+		w[name] = true
+	}
+	return w, nil
 }
 
 func setLabels(n *net.Network, file string) error {

@@ -85,3 +85,22 @@ func (n *Network) Depth() (int, error) {
 	}
 	return 0, fmt.Errorf("net: %s blocks per stage %v is not ResNet-18/34/50/101/152", n.Block, got)
 }
+
+// Convs lists the convolutions in forward order: the stem, then per block
+// conv1, conv2, conv3, downsample (those present).
+func (n *Network) Convs() []*Conv {
+	var out []*Conv
+	if n.Stem != nil {
+		out = append(out, n.Stem)
+	}
+	for _, s := range n.Stages {
+		for _, b := range s {
+			for _, c := range []*Conv{b.Conv1, b.Conv2, b.Conv3, b.Downsample} {
+				if c != nil {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
+}

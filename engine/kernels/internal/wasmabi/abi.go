@@ -58,6 +58,8 @@ var Kernels = []Kernel{
 	{"dense_i8", ps("out w scale bias x n k"), "", "the classifier: s8 rows · f32 vector, fixed summation order"},
 	{"max_reset", ps("v:f32"), "", "set the epilogues' running maximum"},
 	{"max_get", nil, "f32", "read the epilogues' running maximum"},
+	{"gemm_u16s16", ps("out ldo a lda m kp w n zp wsum scale bias res relu"), "", "gemm_u16s8 for int16 (wide) weights; generated from it"},
+	{"dense_i16", ps("out w scale bias x n k"), "", "dense_i8 for an int16 (wide) classifier; generated from it"},
 }
 
 // Signature is k's wasm function type, as the forwarder and kernels.wat

@@ -32,6 +32,36 @@ func TestGeneratedFresh(t *testing.T) {
 			t.Errorf("%s is stale: run `go generate ./engine/kernels`", name)
 		}
 	}
+	wat := read(t, "kernels.wat")
+	want, err := WithWide(wat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wat != want {
+		t.Errorf("kernels.wat's wide-weight block is stale: run `go generate ./engine/kernels`")
+	}
+}
+
+// TestWideVariantCatchesDrift: a change to an int8 kernel that the wide
+// rewrite no longer recognises fails generation rather than passing an
+// int8 load through to the wide kernel.
+func TestWideVariantCatchesDrift(t *testing.T) {
+	wat := read(t, "kernels.wat")
+	for _, drift := range []struct{ from, to string }{
+		{"(v128.load8x8_s offset=0 (local.get $wk))", "(v128.load8x8_s offset=0 (local.get $wq))"},
+		{"(i32.load8_s (i32.add (local.get $row) (local.get $i)))", "(i32.load8_s (i32.add (local.get $i) (local.get $row)))"},
+	} {
+		if _, err := WideVariant(strings.ReplaceAll(wat, drift.from, drift.to)); err == nil {
+			t.Errorf("%s → %s: no error", drift.from, drift.to)
+		}
+	}
+	gen, err := WideVariant(wat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(gen, "load8x8_s") || strings.Contains(gen, "load8_s") {
+		t.Errorf("the wide block still loads bytes")
+	}
 }
 
 var (

@@ -1,6 +1,6 @@
 // Command gen writes the files generated from the kernel interface
 // (engine/kernels/internal/wasmabi) into the kernel sources' folder, given
-// as its argument.
+// as its argument, and regenerates kernels.wat's wide-weight block.
 package main
 
 import (
@@ -24,5 +24,17 @@ func main() {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
+	}
+	wat := filepath.Join(os.Args[1], "kernels.wat")
+	src, err := os.ReadFile(wat)
+	if err == nil {
+		var out string
+		if out, err = wasmabi.WithWide(string(src)); err == nil {
+			err = os.WriteFile(wat, []byte(out), 0o644)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
 	}
 }
