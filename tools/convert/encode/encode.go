@@ -26,8 +26,8 @@ func Encode(n *net.Network, q modelfile.Quant, src modelfile.Source) ([]byte, er
 // int8 model keeps at 16-bit weights.
 type Wide map[string]bool
 
-// The wide weights' range: ±4095 for convolutions (13 bits, leaving room
-// for 13-bit activations within int32; engine/resnet/levels.go), ±3640
+// The wide weights' largest range: ±4095 for convolutions (13 bits; fewer
+// where the layer's input would lose levels, wideConvLevels), ±3640
 // (kernels.WinogradWideMax) for stride-1 3×3 ones, whose Winograd
 // transforms must fit int16, ±32767 for the classifier, which multiplies
 // in float32.
@@ -180,6 +180,38 @@ func fold(c *net.Conv) (w []float32, bias []float32, err error) {
 	return w, bias, nil
 }
 
+// wideConvLevels is the ±Q a wide convolution's weights are rounded to. The
+// engine gives a layer's input as many levels L as its int32 sums allow
+// (L·max_n Σ_k|q[n][k]| < 2³¹, with 4L for stride-1 3×3 layers, whose
+// Winograd sums are larger), so weight and activation levels share one
+// budget: Σ_k|q[n][k]| = Q·r_n, with r_n = Σ_k|w[n][k]|/max_k|w[n][k]|.
+// Rounding errors of weights and activations add, so the split that
+// minimises them gives both the same Q = L = √(2³¹/(4·r)). A layer with
+// many inputs would otherwise spend its budget on weight bits and leave its
+// input coarser than in an int8 layer. Q stays within ±4095 (±3640 for
+// Winograd, kernels.WinogradWideMax, whose transforms must fit int16) and
+// never below int8's 127.
+func wideConvLevels(w []float32, c *net.Conv) int {
+	kdim := c.K * c.K * c.In
+	qmax, sums := WideConvMax, 1.0
+	if c.K == 3 && c.Stride == 1 {
+		qmax, sums = kernels.WinogradWideMax, 4 // so that it still runs as Winograd
+	}
+	r := 1.0
+	for n := range c.Out {
+		row := w[n*kdim : (n+1)*kdim]
+		var l1, m float64
+		for _, v := range row {
+			a := math.Abs(float64(v))
+			l1, m = l1+a, max(m, a)
+		}
+		if m > 0 {
+			r = max(r, l1/m)
+		}
+	}
+	return max(127, min(qmax, int(math.Sqrt(math.MaxInt32/(sums*r)))))
+}
+
 func convTensors(c *net.Conv, q modelfile.Quant, wide bool) ([]modelfile.TensorData, error) {
 	w, bias, err := fold(c)
 	if err != nil {
@@ -189,11 +221,7 @@ func convTensors(c *net.Conv, q modelfile.Quant, wide bool) ([]modelfile.TensorD
 	shape := []int{c.Out, c.K, c.K, c.In}
 	out := []modelfile.TensorData{}
 	if q == modelfile.Int8 && wide {
-		qmax := WideConvMax
-		if c.K == 3 && c.Stride == 1 {
-			qmax = kernels.WinogradWideMax // so that it still runs as Winograd
-		}
-		qw, scale := kernels.QuantizeRowsInt16(w, c.Out, kdim, qmax)
+		qw, scale := kernels.QuantizeRowsInt16(w, c.Out, kdim, wideConvLevels(w, c))
 		out = append(out,
 			modelfile.TensorData{Name: c.Name + ".w", DType: "i16", Layout: "o8k2", Shape: shape, Data: int16Bytes(kernels.PackO8K2(qw, c.Out, kdim))},
 			vectorData(c.Name+".scale", scale))
