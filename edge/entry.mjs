@@ -66,6 +66,13 @@ function callGo(method, url, contentType, body) {
     busy.ms += Date.now() - t0;
     const res = new Response(method === "HEAD" ? null : out.body, { status: out.status, headers: out.headers });
     if (fresh) res.headers.set("x-instance-start-ms", String(engine.startMs));
+    if (out.retire) {
+      // Earlier decodes left this instance's linear memory, which never
+      // shrinks, too large for the next large image: the next request
+      // starts a new instance, and this one's memory is garbage.
+      res.headers.set("x-instance-retired", "1");
+      engine = null;
+    }
     return res;
   } catch (e) {
     busy.ms += Date.now() - t0;

@@ -20,25 +20,52 @@ import (
 // 3–8 MB.
 const MaxBody = 16 << 20
 
-// DecodeBudget is the memory one request may spend decoding and resizing
-// its image, estimated from the header before decoding (preprocess.Check).
-// It is what is left of an isolate's 128 MB (122 MiB) after the fixed part
-// (measured with ResNet-50 embedded: about 55 MiB of linear memory — the
-// 25.8 MB model in the data segment, Go's static data and the network's
-// activation buffers — for a 32×32 PNG), less ~7 MiB kept for the JavaScript
-// side. The request body also costs the isolate beyond the decode's own copy
-// (which the estimate counts): entry.mjs's JavaScript copy, the copy
-// serve_js.go makes into Go, and readBody's; bodyBudget takes those three
-// copies off. edge/test/memory.test.mjs checks the sum against the worst
-// inputs, in the one Go instance the isolate keeps.
+// DecodeBudget caps the memory one request may spend decoding and resizing
+// its image, estimated from the header before decoding (preprocess.Check),
+// counting the body once; bodyBudget also takes off the body's other copies
+// (entry.mjs's JavaScript copy, serve_js.go's into Go, readBody's). It is
+// the whole budget of a host that knows nothing of its memory (the native
+// build); the worker's budget is the smaller instanceBudget.
 const DecodeBudget = 60 << 20
 
 // bodyBudget is the decode budget left for a request whose body is n bytes.
 func bodyBudget(n int) int64 { return DecodeBudget - 3*int64(n) }
 
-// goHeapBase is the Go runtime's own memory (runtime.MemStats.HeapSys) for
-// a request with a tiny image, measured in workerd: 24.8 MiB of the 54.5.
-const goHeapBase = 25 << 20
+// LinearCeiling is what the worker's Go instance may hold, its linear memory
+// together with entry.mjs's JavaScript copy of the body: the isolate's
+// 128 MB (122 MiB) less 14 MiB for the rest of the JavaScript side (twice
+// the ~7 MiB it was measured to need). The instance lives as long as the
+// isolate and WebAssembly memory never shrinks, so this bounds the peak of
+// its whole life, not of one request.
+const LinearCeiling = 108 << 20
+
+// growthSlack is what the Go heap may grow beyond the bytes a decode
+// allocates: it maps memory a 4 MiB arena at a time, with its metadata, and
+// the forward pass and the response allocate a little.
+const growthSlack = 6 << 20
+
+// instanceBudget is the decode budget of a request in an instance whose
+// linear memory is linear bytes now, the body and its Go copies included:
+// the heap grows by at most what the decode allocates (the estimate less
+// the body, which is already there) plus growthSlack, so linear memory and
+// the body's JavaScript copy stay within LinearCeiling however fragmented
+// earlier requests left the heap. Fragmentation only shows as a smaller
+// budget, and an image over it is refused with the 422 that names it.
+func instanceBudget(linear uint64) int64 {
+	// At least a byte: preprocess reads a zero budget as "the default".
+	return max(1, LinearCeiling-int64(linear)-growthSlack)
+}
+
+// RetireBelow is the budget under which an instance is retired after its
+// request (entry.mjs starts a new one for the next): a heap that earlier
+// decodes left this large could no longer decode a 50 MP phone JPEG
+// (scaled 1/8: ~34 MiB), which a fresh instance can. The next request pays
+// the cold start.
+const RetireBelow = 34 << 20
+
+// retire says whether the instance, holding linear bytes, should be
+// replaced before the next request.
+func retire(linear uint64) bool { return linear > 0 && instanceBudget(linear) < RetireBelow }
 
 // maxK bounds ?k= so a client cannot ask for a response the size of the
 // label list times a thousand.
@@ -50,9 +77,10 @@ type options struct {
 	// memory, if set, is reported per response so tests and operators see
 	// what one request costs the isolate.
 	memory func() memStats
-	// limitMemory, if set, is told each request's decode budget before
-	// decoding (the worker bounds the Go heap with it).
-	limitMemory func(budget int64)
+	// budget, if set, is the decode budget of a request whose n-byte body
+	// has been read, with the model loaded (default bodyBudget). The worker
+	// derives it from its instance's linear memory (instanceBudget).
+	budget func(n int) int64
 }
 
 // handler serves the worker's routes. The model is loaded on first use, so
@@ -145,9 +173,23 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The header alone turns a bomb, or an image this isolate could not
-	// afford to decode, away before the model is even loaded.
+	// The header alone turns a bomb, or an image no budget here could
+	// afford, away before the model is even loaded.
 	budget := bodyBudget(len(body))
+	if _, err := preprocess.Check(body, preprocess.Limits{Budget: budget}); err != nil {
+		writeError(w, statusOf(err), err.Error())
+		return
+	}
+	model, loadMS, err := h.loadModel()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "loading the model: "+err.Error())
+		return
+	}
+	// The instance's own budget can only be known with the model's run
+	// state allocated: it is what the instance holds now that counts.
+	if h.opts.budget != nil {
+		budget = min(budget, h.opts.budget(len(body)))
+	}
 	cost, err := preprocess.Check(body, preprocess.Limits{Budget: budget})
 	if err != nil {
 		writeError(w, statusOf(err), err.Error())
@@ -157,15 +199,7 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 	// (X-Wasm-Memory-Bytes), so the estimate can be checked from outside.
 	w.Header().Set("X-Decode-Estimate-Bytes", strconv.FormatInt(cost.Bytes, 10))
 	w.Header().Set("X-Decode-Budget-Bytes", strconv.FormatInt(budget, 10))
-	model, loadMS, err := h.loadModel()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "loading the model: "+err.Error())
-		return
-	}
 	model.SetDecodeBudget(budget)
-	if h.opts.limitMemory != nil {
-		h.opts.limitMemory(budget)
-	}
 	res, camMap, err := h.run(model, body, k, cam)
 	if err != nil {
 		writeError(w, statusOf(err), err.Error())
@@ -208,8 +242,6 @@ func (h *handler) loadModel() (*engine.Model, float64, error) {
 	h.once.Do(func() {
 		t := time.Now()
 		h.model, h.loadErr = h.load()
-		if h.loadErr == nil {
-		}
 		h.loadTime = time.Since(t)
 	})
 	return h.model, float64(h.loadTime.Microseconds()) / 1000, h.loadErr

@@ -181,3 +181,25 @@ func TestReadAll(t *testing.T) {
 		}
 	}
 }
+
+// The worker's budget shrinks with the instance's linear memory and never
+// reaches zero, which preprocess would read as "no budget given" (a full
+// instance once decoded a 27 MiB PNG on a budget of -0.5 MiB that way).
+func TestInstanceBudget(t *testing.T) {
+	for _, linear := range []uint64{0, 64 << 20, LinearCeiling - growthSlack, LinearCeiling, 200 << 20} {
+		b := instanceBudget(linear)
+		if b < 1 {
+			t.Fatalf("linear %d MiB: budget %d, want at least 1", linear>>20, b)
+		}
+		if int64(linear)+b+growthSlack > LinearCeiling && b != 1 {
+			t.Fatalf("linear %d MiB: budget %d MiB passes the ceiling", linear>>20, b>>20)
+		}
+		lim := preprocess.Limits{Budget: b}
+		if _, err := preprocess.Check([]byte(gifHeader(4000, 2000)), lim); linear >= LinearCeiling-growthSlack && !errors.Is(err, preprocess.ErrOverBudget) {
+			t.Fatalf("linear %d MiB: a 4000×2000 GIF was not refused: %v", linear>>20, err)
+		}
+	}
+	if retire(64<<20) || !retire(LinearCeiling-growthSlack-RetireBelow+1) || retire(0) {
+		t.Fatal("retire: want a fresh instance kept, a full one retired, and no verdict without a linear memory")
+	}
+}

@@ -43,21 +43,24 @@ func main() {
 		m, err := engine.Load(modelBytes, modelfile.Trusted)
 		if err == nil {
 			m.SetWinograd(winograd)
+			// The first request's budget is measured with the run state in
+			// the linear memory, not before it arrives.
+			m.Reserve()
 		}
 		return m, err
 	}, options{
 		memory: func() memStats { return readMemStats(len(modelBytes)) },
-		// The decode budget bounds what a request keeps live; the garbage
-		// collector must also not let dead buffers grow the linear memory
-		// past it, which it would at the default GOGC (up to twice the live
-		// heap). A soft limit on the runtime's own memory — a small
-		// request's heap plus this request's budget — makes it collect first.
-		// The instance lives across requests: the last request's buffers are
-		// garbage now, and collecting them first lets this decode reuse their
-		// spans instead of growing the linear memory, which never shrinks.
-		limitMemory: func(budget int64) {
+		// The last request's buffers are garbage now: collecting them first
+		// lets this decode reuse their spans instead of growing the linear
+		// memory, which never shrinks. The soft limit then makes the
+		// collector run before the heap would pass the ceiling, rather than
+		// at the default GOGC's twice the live heap.
+		budget: func(int) int64 {
 			runtime.GC()
-			debug.SetMemoryLimit(goHeapBase + budget)
+			linear := linearMemoryBytes()
+			budget := instanceBudget(linear)
+			debug.SetMemoryLimit(int64(linear) + budget)
+			return budget
 		},
 	})
 	serveJS(h)

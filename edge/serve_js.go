@@ -11,7 +11,8 @@ import (
 
 // jsServeName is the global function the Go instance registers for
 // entry.mjs: resnetServe(method, url, contentType, body Uint8Array) →
-// {status, headers: {name: value}, body: string}.
+// {status, headers: {name: value}, body: string, retire?: true}; retire
+// asks for a new instance before the next request (handler.go's retire).
 const jsServeName = "resnetServe"
 
 // serveJS registers h as a synchronous JavaScript function and keeps the
@@ -55,7 +56,11 @@ func serveOne(h http.Handler, args []js.Value) (out any) {
 		req.Header.Set("Content-Type", ct)
 	}
 	h.ServeHTTP(rec, req)
-	return rec.toJS()
+	out = rec.toJS()
+	if retire(linearMemoryBytes()) {
+		out.(map[string]any)["retire"] = true
+	}
+	return out
 }
 
 // recorder is the http.ResponseWriter of one call.

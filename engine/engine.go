@@ -121,6 +121,10 @@ func (m *Model) DecodeLimits() preprocess.Limits {
 	return preprocess.Limits{MaxPixels: m.maxPixels, Budget: m.decodeBudget, Resize: m.net.Meta.Pre.Resize}
 }
 
+// Reserve allocates the network's run state for the model's crop now
+// (resnet.Net.Reserve) rather than on the first classification.
+func (m *Model) Reserve() { m.net.Reserve(m.net.Meta.Pre.Crop, m.net.Meta.Pre.Crop) }
+
 // SetWinograd chooses whether int8 stride-1 3×3 convolutions run as
 // Winograd F(2×2, 3×3) (the default): bit-identical results, about 30 %
 // less inference time on ResNet-18, at the cost of transformed weights

@@ -212,3 +212,9 @@ func (n *Net) denseInt(out []float32, k0, k1 int, bias, x []float32) {
 	}
 	kernels.DenseI8(out, n.fcWq[k0*c:k1*c], n.fcScale[k0:k1], bias, x)
 }
+
+// Reserve allocates the run state for h×w inputs now rather than on the
+// first Forward, so that a host measuring its memory before a request (the
+// edge worker's decode budget) sees the state already in it. Forward of
+// another size reallocates.
+func (n *Net) Reserve(h, w int) { n.run.reserve(n, h, w) }
