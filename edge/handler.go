@@ -23,9 +23,10 @@ const MaxBody = 16 << 20
 // DecodeBudget is the memory one request may spend decoding and resizing
 // its image, estimated from the header before decoding (preprocess.Check).
 // It is what is left of an isolate's 128 MB (122 MiB) after the fixed part
-// (measured with ResNet-50 embedded: about 55 MiB of linear memory — the
-// 25.8 MB model in the data segment, Go's static data and the network's
-// activation buffers — for a 32×32 PNG), less ~7 MiB kept for the JavaScript
+// (measured with the all-int8 ResNet-50 embedded: about 55 MiB of linear
+// memory — the 25.8 MB model in the data segment, Go's static data and the
+// network's activation buffers — for a 32×32 PNG; the default model is now
+// 29.2 MB with its wide layers), less ~7 MiB kept for the JavaScript
 // side. The request body also costs the isolate beyond the decode's own copy
 // (which the estimate counts): entry.mjs's JavaScript copy, the copy
 // serve_js.go makes into Go, and readBody's; bodyBudget takes those three
