@@ -115,19 +115,52 @@ func RowSumsO8K2[T int8 | int16](w []T, n, kp int) []int32 {
 
 // RowL1O8K2 returns the largest, over output channels, sum of |w| of
 // weights packed O8K2: with activations in 0…L, L times it bounds every
-// accumulator of GemmU16S8 and GemmU16S16.
+// accumulator of GemmU16S8 and GemmU16S16. Every model load runs it over
+// every layer, so it reads each panel once, in order.
 func RowL1O8K2[T int8 | int16](w []T, n, kp int) int64 {
 	var most int64
-	for o := range n {
-		p, j := o/PanelN, o%PanelN
-		panel := w[p*PanelN*kp:]
-		var s int64
-		for kk := 0; kk < kp/2; kk++ {
-			s += abs64(panel[kk*2*PanelN+j*2]) + abs64(panel[kk*2*PanelN+j*2+1])
+	for p := range PaddedN(n) / PanelN {
+		sums := l1O8K2(w[p*PanelN*kp : (p+1)*PanelN*kp])
+		for _, s := range sums[:min(PanelN, n-p*PanelN)] {
+			most = max(most, s)
 		}
-		most = max(most, s)
 	}
 	return most
+}
+
+// l1O8K2 is Σ_k |w| of each of one O8K2 panel's 8 channels. Go compiled to
+// WebAssembly keeps an array in linear memory and turns abs into a branch,
+// so the sums live in eight locals and abs is branch-free: this pass runs
+// over every weight of every model load.
+func l1O8K2[T int8 | int16](panel []T) [PanelN]int64 {
+	var s0, s1, s2, s3, s4, s5, s6, s7 int32
+	var wide [PanelN]int64
+	for off, n := 0, 0; off < len(panel); off, n = off+2*PanelN, n+1 {
+		p := (*[2 * PanelN]T)(panel[off:])
+		s0 += absPair(p[0], p[1])
+		s1 += absPair(p[2], p[3])
+		s2 += absPair(p[4], p[5])
+		s3 += absPair(p[6], p[7])
+		s4 += absPair(p[8], p[9])
+		s5 += absPair(p[10], p[11])
+		s6 += absPair(p[12], p[13])
+		s7 += absPair(p[14], p[15])
+		// 2¹⁶ pairs of |w| ≤ 2¹⁵ could pass 2³¹: fold into int64 well before.
+		if n == 1<<14 || off+2*PanelN >= len(panel) {
+			for j, s := range [PanelN]int32{s0, s1, s2, s3, s4, s5, s6, s7} {
+				wide[j] += int64(s)
+			}
+			s0, s1, s2, s3, s4, s5, s6, s7, n = 0, 0, 0, 0, 0, 0, 0, 0, 0
+		}
+	}
+	return wide
+}
+
+// absPair is |a| + |b| without branches.
+func absPair[T int8 | int16](a, b T) int32 {
+	x, y := int32(a), int32(b)
+	mx, my := x>>31, y>>31
+	return (x ^ mx) - mx + (y ^ my) - my
 }
 
 func abs64[T int8 | int16 | int32](v T) int64 {

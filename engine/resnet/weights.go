@@ -146,11 +146,17 @@ func (c *conv) winogradable() bool {
 
 // maxAbs is the largest |w|.
 func maxAbs(w []int16) int {
-	m := 0
+	// Branch-free abs and a rarely taken branch: Go's max compiles to
+	// branches in WebAssembly, and this runs over every wide weight at load.
+	var m int32
 	for _, v := range w {
-		m = max(m, int(v), -int(v))
+		a := int32(v)
+		a = (a ^ a>>31) - a>>31
+		if a > m {
+			m = a
+		}
 	}
-	return m
+	return int(m)
 }
 
 func (n *Net) eachConv(f func(*conv)) {
