@@ -105,7 +105,8 @@ KERNELS_OUT := build/kernels
 KERNELS_EXEC := node --stack-size=8192 $(CURDIR)/engine/kernels/wat/run_go_test.mjs
 
 .PHONY: kernels test-kernels bench-kernels
-kernels: $(KERNELS_OUT)/kernels.wasm $(KERNELS_OUT)/forwarder.wasm $(KERNELS_OUT)/kernels-relaxed.wasm
+kernels: $(KERNELS_OUT)/kernels.wasm $(KERNELS_OUT)/forwarder.wasm $(KERNELS_OUT)/kernels-relaxed.wasm \
+	$(KERNELS_OUT)/kernels-shared.wasm $(KERNELS_OUT)/kernels-relaxed-shared.wasm
 $(KERNELS_OUT)/%.wasm: engine/kernels/wat/%.wat
 	@mkdir -p $(KERNELS_OUT)
 	wat2wasm --debug-names $< -o $@
@@ -119,8 +120,25 @@ $(KERNELS_OUT)/kernels-relaxed.wasm: engine/kernels/wat/kernels.wat engine/kerne
 		{ echo "relaxed.sed rewrote $$(grep -c relaxed_madd $(KERNELS_OUT)/kernels-relaxed.wat) multiply-adds, not 10" >&2; exit 1; }
 	wat2wasm --enable-relaxed-simd --debug-names $(KERNELS_OUT)/kernels-relaxed.wat -o $@
 
+# The same modules on a shared memory, for the thread pool (pool.mjs): only
+# the memory import changes (an imported memory must match in sharedness).
+$(KERNELS_OUT)/kernels-shared.wasm: engine/kernels/wat/kernels.wat
+	@mkdir -p $(KERNELS_OUT)
+	sed 's/(import "env" "memory" (memory 0))/(import "env" "memory" (memory 0 65536 shared))/' $< > $(KERNELS_OUT)/kernels-shared.wat
+	@grep -q 'memory 0 65536 shared' $(KERNELS_OUT)/kernels-shared.wat || { echo "kernels.wat: the memory import line changed" >&2; exit 1; }
+	wat2wasm --enable-threads --debug-names $(KERNELS_OUT)/kernels-shared.wat -o $@
+$(KERNELS_OUT)/kernels-relaxed-shared.wasm: $(KERNELS_OUT)/kernels-relaxed.wasm
+	sed 's/(import "env" "memory" (memory 0))/(import "env" "memory" (memory 0 65536 shared))/' $(KERNELS_OUT)/kernels-relaxed.wat > $(KERNELS_OUT)/kernels-relaxed-shared.wat
+	@grep -q 'memory 0 65536 shared' $(KERNELS_OUT)/kernels-relaxed-shared.wat || { echo "kernels.wat: the memory import line changed" >&2; exit 1; }
+	wat2wasm --enable-threads --enable-relaxed-simd --debug-names $(KERNELS_OUT)/kernels-relaxed-shared.wat -o $@
+
+# RESNET_THREADS=4: the whole kernel suite again with every call going
+# through the thread pool (wat/pool.mjs) on a shared memory, and whole
+# networks on 1, 2, 3 and 4 threads compared bit for bit (TestNetworkThreads).
 test-kernels: kernels node_modules
 	GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/ ./engine/resnet/
+	RESNET_THREADS=4 GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/ ./engine/resnet/
+	node --test engine/kernels/wat/pool.test.mjs
 	RESNET_KERNELS=generic GOOS=js GOARCH=wasm go test -count=1 -exec "$(KERNELS_EXEC)" ./engine/kernels/
 	GOOS=js GOARCH=wasm go test -c -o $(KERNELS_OUT)/kernels.test ./engine/kernels/
 	node engine/kernels/wat/run_go_test_chromium.mjs $(KERNELS_OUT)/kernels.test

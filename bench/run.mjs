@@ -92,7 +92,12 @@ if (!SKIP.has('browser')) {
     const configs = [];
     for (const m of MODELS) {
       for (const q of ['int8', 'f32']) {
-        configs.push({ engine: 'engine', label: `engine ${q}, SIMD kernels`, model: m, quant: q, threads: 1, kernels: 'auto', kind: 'engine', url: `${serve.origin}/?model=/models/${m}-${q}.rnm` });
+        configs.push({ engine: 'engine', label: `engine ${q}, SIMD kernels, 1 thread`, model: m, quant: q, threads: 1, kernels: 'auto', kind: 'engine', url: `${serve.origin}/?model=/models/${m}-${q}.rnm&threads=1` });
+      }
+      // The thread pool (engine/kernels/wat/pool.mjs): 2 threads, and 4 on
+      // this 2-core machine, which shows what oversubscription costs.
+      for (const t of SKIP.has('threads2') ? [] : [2, 4]) {
+        configs.push({ engine: 'engine', label: `engine int8, SIMD kernels, ${t} threads`, model: m, quant: 'int8', threads: t, kernels: 'auto', kind: 'engine', url: `${serve.origin}/?model=/models/${m}-int8.rnm&threads=${t}`, cold: t === 2 ? COLD : 0 });
       }
       if (!SKIP.has('go')) {
         configs.push({ engine: 'engine', label: 'engine int8, pure-Go kernels (?kernels=go)', model: m, quant: 'int8', threads: 1, kernels: 'go', kind: 'engine', url: `${serve.origin}/?model=/models/${m}-int8.rnm&kernels=go`, cold: 0, e2e: false });
@@ -111,12 +116,19 @@ if (!SKIP.has('browser')) {
       results.browser.push({ ...rest, path: new URL(url).pathname + new URL(url).search, ...r, cold: undefined, bytes: undefined });
       log(`  inference ${r.inference?.median.toFixed(1)} ms, end-to-end ${r.endToEnd?.median.toFixed(1) ?? '—'} ms, cold ${r.coldStart?.median.toFixed(0) ?? '—'} ms, ${r.download ? (r.download.total / 1e6).toFixed(2) + ' MB' : '—'}, peak RSS ${r.peakRSS ? (r.peakRSS / 1e6).toFixed(0) + ' MB' : '—'}${r.info?.kernels ? ', kernels ' + r.info.kernels : ''}`);
     }
-    if (!SKIP.has('webcam') && MODELS.includes('resnet18')) {
+    if (!SKIP.has('webcam')) {
       const clip = join(DIR, 'webcam.y4m');
       writeFileSync(clip, y4mFromPhoto('testdata/photos/chelsea.png', { fps: 30 }));
-      log('resnet18: webcam live mode (fake camera, 640×480 at 30 frames/s) …');
-      results.webcam = { model: 'resnet18', quant: 'int8', clip: '640×480, 30 frames/s', ...(await webcamFPS({ url: `${serve.origin}/?model=/models/resnet18-int8.rnm`, clip, seconds: Math.max(RUNS, 10) })) };
-      log(`  ${results.webcam.fps?.median} frames/s`);
+      results.webcams = [];
+      for (const m of MODELS) {
+        for (const t of SKIP.has('threads2') ? [1] : [1, 2]) {
+          log(`${m}: webcam live mode (fake camera, 640×480 at 30 frames/s), ${t} thread${t > 1 ? 's' : ''} …`);
+          const r = { model: m, quant: 'int8', threads: t, clip: '640×480, 30 frames/s', ...(await webcamFPS({ url: `${serve.origin}/?model=/models/${m}-int8.rnm&threads=${t}`, clip, seconds: Math.max(RUNS, 10) })) };
+          results.webcams.push(r);
+          log(`  ${r.fps?.median} frames/s`);
+        }
+      }
+      results.webcam = results.webcams.find((r) => r.model === 'resnet18' && r.threads === 1);
     }
   } finally {
     serve.stop();

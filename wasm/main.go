@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime/debug"
 	"syscall/js"
 
 	"github.com/inbrowser-ai/resnet/engine"
@@ -61,7 +62,34 @@ type state struct {
 // copy of the file. The largest model this project makes fits: ResNet-152
 // in f32 is 241 MB of file and 26 MiB of run state, in int8 60 MB and
 // 122 MiB with its Winograd weights.
-const pageBudget = 512 << 20
+//
+// On a shared memory (the thread pool: web/startup.js), the memory's
+// maximum is fixed when it is made, from the model, so the page passes the
+// budgets that keep the heap inside it as self.resnetLimits ({memory, model,
+// decode} in bytes): the model budget replaces this one, the decode budget
+// bounds each image, and the memory limit makes Go's collector run before
+// the heap reaches the maximum rather than at twice what is live.
+var pageBudget int64 = 512 << 20
+
+// decodeBudget is the memory one image may take to decode (0: the engine's
+// default).
+var decodeBudget int64
+
+func applyLimits() {
+	l := js.Global().Get("resnetLimits")
+	if l.Type() != js.TypeObject {
+		return
+	}
+	if v := l.Get("model"); v.Type() == js.TypeNumber && v.Int() > 0 {
+		pageBudget = min(pageBudget, int64(v.Float()))
+	}
+	if v := l.Get("decode"); v.Type() == js.TypeNumber && v.Int() > 0 {
+		decodeBudget = int64(v.Int())
+	}
+	if v := l.Get("memory"); v.Type() == js.TypeNumber && v.Float() > 0 {
+		debug.SetMemoryLimit(int64(v.Float() * 0.9))
+	}
+}
 
 // expected is a model file's decoded head and a buffer of the whole file's
 // size, ready before its weights have arrived.
@@ -71,6 +99,7 @@ type expected struct {
 }
 
 func main() {
+	applyLimits()
 	s := &state{}
 	api := js.Global().Get("Object").New()
 	api.Set("expect", js.FuncOf(s.guard(s.expect)))
@@ -191,7 +220,7 @@ func (s *state) load(args []js.Value) (any, error) {
 		s.next = nil
 	}
 	if len(args) > 0 && isUint8Array(args[0]) {
-		if n := args[0].Get("byteLength").Int(); n > pageBudget {
+		if n := int64(args[0].Get("byteLength").Int()); n > pageBudget {
 			return nil, &codedError{"model", fmt.Errorf("model file of %d MiB: %w: the budget is %d MiB", n>>20, engine.ErrBudget, pageBudget>>20)}
 		}
 	}
@@ -207,6 +236,9 @@ func (s *state) load(args []js.Value) (any, error) {
 	m, err := engine.LoadFileWithin(f, pageBudget)
 	if err != nil {
 		return nil, &codedError{"model", err}
+	}
+	if decodeBudget > 0 {
+		m.SetDecodeBudget(decodeBudget)
 	}
 	s.pending = nil
 	if len(args) > 1 && args[1].Truthy() {

@@ -59,6 +59,8 @@ function showInfo(info) {
   $('mi-size').textContent = formatBytes(info.bytes);
   $('mi-quant').textContent = info.quant === 'int8' ? 'int8 per channel' : info.quant;
   $('mi-kernels').textContent = info.kernels !== 'simd' ? 'pure Go' : info.relaxedSIMD ? 'WebAssembly SIMD (relaxed)' : 'WebAssembly SIMD';
+  const th = info.threads || { threads: 1 };
+  $('mi-threads').textContent = th.threads > 1 ? `${th.threads}` : th.why ? `1 (${th.why})` : '1';
   $('model-info').hidden = false;
 }
 

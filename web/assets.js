@@ -15,8 +15,15 @@ import { HEADER_SIZE, LoadError, cachedBytes, compileAsset, download, parseHeade
 // decides). verified settles once the engine's bytes are checked against
 // their hash, which runs while the worker starts; a download is cached once
 // they are and `later` has settled.
-export async function engineFiles({ wasm, kernels }, mode, onProgress, later) {
+//
+// threaded: the thread pool's builds instead (web/resnet.js decides): the
+// engine on an imported shared memory and the kernels on a shared memory.
+export async function engineFiles({ wasm, wasmShared, kernels }, mode, onProgress, later, threaded = false) {
   const t = performance.now();
+  if (threaded) {
+    wasm = wasmShared;
+    kernels = { ...kernels, kernels: kernels.shared, relaxed: kernels.relaxedShared };
+  }
   const fwd = kernels && smallAsset(kernels.forwarder, 'The kernel forwarder');
   const kern = kernels && mode !== 'go' && smallAsset(kernels.kernels, 'The SIMD kernel module');
   // The relaxed-SIMD build of the same kernels (f32 multiply-adds fused),

@@ -55,7 +55,10 @@ function create() {
   try {
     // ?kernels=go runs the pure-Go kernels even where WebAssembly SIMD is
     // available (to compare the two, or to benchmark); ?kernels=simd insists.
-    e = new Engine(manifest, { kernels: query.get('kernels') || 'auto' });
+    // ?threads=N splits the kernels over N threads (default: one per core,
+    // where the page may share memory); ?threads=1 is the single thread.
+    const threads = query.has('threads') ? Number(query.get('threads')) : null;
+    e = new Engine(manifest, { kernels: query.get('kernels') || 'auto', threads });
   } catch (err) {
     return err;
   }

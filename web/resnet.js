@@ -16,13 +16,59 @@ import { captureFrame } from './frames.js';
 // rather than fall back).
 export const KERNEL_MODES = ['auto', 'go', 'simd'];
 
+// MAX_THREADS bounds ?threads= (engine/kernels/wat/pool.mjs takes 32).
+export const MAX_THREADS = 32;
+
+// threadPlan says how many threads the engine will use and, when fewer than
+// asked, why: threads (a number, or null for one per core) as asked; the
+// manifest says whether the server has the threaded build. Threads need a
+// SharedArrayBuffer, which a browser gives only to a cross-origin isolated
+// page (COOP/COEP headers; on a static host, web/sw.js adds them), and a
+// shared memory of the size the model needs, which may be refused (iOS).
+export function threadPlan(manifest, threads, kernelMode) {
+  const asked = threads ?? (navigator.hardwareConcurrency || 1);
+  const want = Math.max(1, Math.min(MAX_THREADS, asked));
+  const one = (why) => ({ threads: 1, asked: want, why, limits: null });
+  if (want === 1) return one(threads ? 'asked for 1 thread' : 'one core');
+  if (kernelMode === 'go') return one('the pure-Go kernels run on one thread');
+  if (!self.crossOriginIsolated || typeof SharedArrayBuffer !== 'function') return one('the page is not cross-origin isolated');
+  if (!manifest.wasmShared || !manifest.kernels?.pool || !manifest.kernels?.shared) return one('the server has no threaded build');
+  const limits = memoryLimits(manifest);
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(limits.memory / 65536), shared: true });
+  } catch {
+    return one('this browser would not allocate the shared memory');
+  }
+  return { threads: want, asked: want, why: '', limits };
+}
+
+// memoryLimits sizes the shared memory from the largest model the page
+// lists (a ?model= link not listed counts as 100 MB): its budget is twice
+// the file (the weights, and Winograd's, about as large) plus 96 MiB of run
+// state and preprocessing; the memory holds two models' budgets (the one in
+// use while another loads), a decode, and Go's collector's headroom
+// (wasm/main.go applies them).
+function memoryLimits(manifest) {
+  const MiB = 2 ** 20;
+  const largest = Math.max(0, ...(manifest.models || []).map((m) => m.bytes || 0));
+  const file = new URLSearchParams(location.search).has('model') ? Math.max(largest, 100e6) : largest || 100e6;
+  const model = 2 * file + 96 * MiB;
+  const decode = 64 * MiB;
+  const memory = Math.min(4 * 1024 * MiB - 65536, 16 * MiB + 2 * (2 * model + decode));
+  return { memory, model, decode };
+}
+
 export class Engine extends EventTarget {
   // manifest: the server's manifest.json, or a promise of it — the worker
   // starts booting before it arrives (web/boot.js).
-  constructor(manifest, { kernels = 'auto' } = {}) {
+  constructor(manifest, { kernels = 'auto', threads = null } = {}) {
     super();
     if (!KERNEL_MODES.includes(kernels)) throw new TypeError(`kernels must be one of ${KERNEL_MODES.join(', ')}, not ${JSON.stringify(kernels)}`);
+    if (threads != null && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+      throw new TypeError(`threads must be a whole number from 1 to ${MAX_THREADS}, not ${JSON.stringify(threads)}`);
+    }
     this.kernelMode = kernels;
+    this.threadsAsked = threads;
     this.manifest = Promise.resolve(manifest);
     this.manifest.catch(() => {}); // whoever awaits it reports the error
     this.worker = null;
@@ -110,13 +156,33 @@ export class Engine extends EventTarget {
       this.#progress('wasm', loaded, total);
       if (loaded >= total) this.engineReceived();
     };
-    const files = await engineFiles(manifest, this.kernelMode, onProgress, this.quiet());
-    this.engineReceived(); // from the cache: no progress
-    // The engine's bytes are checked against their hash while Go starts.
-    const init = this.#call({ op: 'init', module: files.module, forwarder: files.forwarder, kernels: files.kernels, ...scripts, mode: this.kernelMode });
+    let plan = threadPlan(manifest, this.threadsAsked, this.kernelMode);
+    const pool = { pool: abs(kernels?.pool), poolWorker: abs(kernels?.poolWorker) };
+    const boot = async () => {
+      const files = await engineFiles(manifest, this.kernelMode, onProgress, this.quiet(), plan.threads > 1);
+      this.engineReceived(); // from the cache: no progress
+      // The engine's bytes are checked against their hash while Go starts.
+      const init = this.#call({
+        op: 'init', module: files.module, forwarder: files.forwarder, kernels: files.kernels, ...scripts, mode: this.kernelMode,
+        ...(plan.threads > 1 ? { threads: plan.threads, limits: plan.limits, ...pool } : {}),
+      });
+      return { files, init };
+    };
+    let { files, init } = await boot();
     this.handOver.resolve();
-    const [r] = await Promise.all([init, files.verified]);
+    let r;
+    try {
+      [r] = await Promise.all([init, files.verified]);
+    } catch (e) {
+      if (e.code !== 'threads') throw e;
+      // The pool could not start (a helper worker refused, the memory too
+      // large after all): the single-threaded build, and say why.
+      plan = { threads: 1, asked: plan.asked, why: e.message, limits: null };
+      ({ files, init } = await boot());
+      [r] = await Promise.all([init, files.verified]);
+    }
     this.startup.wasm = { ...r, relaxed: r.simd && files.relaxed, ms: { ...files.ms, ...r.ms }, fromCache: files.fromCache, bytes: files.bytes };
+    this.startup.threads = { threads: r.threads || 1, asked: plan.asked, why: plan.why };
     return this.startup.wasm;
   }
 
@@ -198,7 +264,7 @@ export class Engine extends EventTarget {
     // The worker keeps the bytes for the cache until the engine is idle:
     // writing 12–25 MB competes with the first classification.
     if (!file.fromCache) noteWrite(file.sha256, this.quiet().then(() => this.#call({ op: 'store', sha256: file.sha256 })));
-    this.info = { ...r.info, relaxedSIMD: !!this.startup.wasm?.relaxed, sha256: file.sha256, url: abs.href };
+    this.info = { ...r.info, relaxedSIMD: !!this.startup.wasm?.relaxed, threads: this.startup.threads, sha256: file.sha256, url: abs.href };
     this.startup.model = { ms: { ...file.ms, ...r.ms }, fromCache: file.fromCache };
     this.firstRun = true;
     return this.info;

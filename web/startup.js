@@ -64,12 +64,13 @@ export async function init(msg, mark) {
     settle.resolve();
     return r;
   } catch (e) {
-    settle.reject(e);
+    // A pool that would not start is retried single-threaded (web/resnet.js).
+    if (e.code !== 'threads') settle.reject(e);
     throw e;
   }
 }
 
-async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, mode = 'auto' }, mark) {
+async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, mode = 'auto', threads = 1, pool: poolURL, poolWorker, limits }, mark) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
     throw new LoadError('This browser cannot run WebAssembly, which the classifier needs.', 'no-wasm');
   }
@@ -86,6 +87,7 @@ async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, 
   if (mode === 'simd' && !simd) {
     throw new LoadError('This browser has no WebAssembly SIMD, which ?kernels=simd asks for.', 'no-simd');
   }
+  if (threads > 1) return startThreaded({ module, kernels, threads, poolURL, poolWorker, limits }, mark, t);
   go = new self.Go();
   let instance;
   try {
@@ -99,15 +101,93 @@ async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, 
     throw new LoadError(`The WebAssembly module failed to compile: ${e.message}`, 'compile');
   }
   mark('wasm-instantiated');
-  // run() resolves only when Go's main returns, which it never should; if it
-  // does (a fatal error), every later call must fail clearly.
+  run(instance);
+  mark('go-started');
+  return { ms: { start: performance.now() - t }, simd, threads: 1 };
+}
+
+// run starts Go. run() resolves only when Go's main returns, which it never
+// should; if it does (a fatal error), every later call must fail clearly.
+function run(instance) {
   exited = null;
   go.run(instance).then(() => {
     exited = 'The engine stopped unexpectedly. Reload the page.';
   });
   if (!self.resnetGo) throw new LoadError('The WebAssembly module did not start.', 'compile');
+}
+
+// startThreaded is start on a shared memory with the kernels split over
+// threads workers (engine/kernels/wat/pool.mjs): module is the engine built
+// with its memory imported (resnet-shared.wasm), kernels the shared-memory
+// kernel module's bytes. limits ({memory, model, decode} in bytes, from the
+// page: web/resnet.js) size the memory from the model; Go learns the model
+// and decode budgets that keep it inside (wasm/main.go). Any failure here is
+// a LoadError with code 'threads': the page then starts single-threaded.
+async function startThreaded({ module, kernels, threads, poolURL, poolWorker, limits }, mark, t) {
+  let pool;
+  try {
+    if (!poolURL || !poolWorker || !kernels) throw new Error('the server has no thread pool build');
+    const [{ attachKernelPool, initialPages }, kern] = await Promise.all([importOnce(poolURL), WebAssembly.compile(kernels)]);
+    const initial = initialPages(module);
+    if (!initial) throw new Error('the engine module is not the shared-memory build');
+    const memory = new WebAssembly.Memory({ initial, maximum: Math.ceil(limits.memory / 65536), shared: true });
+    shareSafeViews();
+    go = new self.Go();
+    pool = await attachKernelPool(go, {
+      kernels: kern,
+      memory,
+      threads,
+      spawn: () => new Worker(helperURL(poolWorker), { type: 'module', name: 'resnet-kernels' }),
+    });
+    self.resnetLimits = { memory: limits.memory, model: limits.model, decode: limits.decode };
+    const instance = await WebAssembly.instantiate(module, go.importObject);
+    mark('wasm-instantiated');
+    run(instance);
+  } catch (e) {
+    pool?.stop();
+    go = null;
+    throw new LoadError(`Could not start on ${threads} threads: ${e.message}`, 'threads');
+  }
   mark('go-started');
-  return { ms: { start: performance.now() - t }, simd };
+  return { ms: { start: performance.now() - t }, simd: true, threads: pool.threads };
+}
+
+// helperURL vets the pool's helper script for the Worker constructor under
+// Trusted Types (the CSP in cmd/serve allows one policy, "resnet"; this
+// worker is its own realm): the page's own pool-worker.mjs, nothing else.
+let ttPolicy;
+function helperURL(u) {
+  const url = new URL(u, self.location.href);
+  if (url.origin !== self.location.origin || !url.pathname.endsWith('/pool-worker.mjs')) {
+    throw new Error(`refusing kernel helper URL ${u}`);
+  }
+  if (!self.trustedTypes) return url.href;
+  ttPolicy ??= self.trustedTypes.createPolicy('resnet', {
+    createScriptURL: (x) => {
+      if (x !== url.href) throw new TypeError(`refusing script URL ${x}`);
+      return x;
+    },
+  });
+  return ttPolicy.createScriptURL(url.href);
+}
+
+// shareSafeViews lets wasm_exec.js work on a shared memory: TextDecoder and
+// crypto.getRandomValues refuse views of a SharedArrayBuffer, and
+// wasm_exec.js hands them views of Go's memory. Both get a copy instead.
+function shareSafeViews() {
+  // wasm_exec.js made its decoders when it loaded: patch the prototype.
+  const unshared = (v) => (v && v.buffer instanceof SharedArrayBuffer ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() : v);
+  const decode = TextDecoder.prototype.decode;
+  TextDecoder.prototype.decode = function (v, o) {
+    return decode.call(this, unshared(v), o);
+  };
+  const random = crypto.getRandomValues.bind(crypto);
+  crypto.getRandomValues = (v) => {
+    if (!(v.buffer instanceof SharedArrayBuffer)) return random(v);
+    const copy = random(v.slice());
+    v.set(copy);
+    return v;
+  };
 }
 
 // load hands Go a model and, with hold, keeps it aside (wasm/main.go) until

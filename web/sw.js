@@ -21,7 +21,7 @@ const SHELL = 'resnet-shell-v1';
 // network untouched. Decided from the URL alone: respondWith must be called
 // at once.
 const OWN = /(\.(m?js|css|webmanifest|md)|\/manifest\.json|\/icons\/[^/]+\.png|\/thumbs\/[^/]+\.jpg)$/;
-const BIG = /\/(models\/|wasm\/resnet\.wasm$|wasm\/kernels\/[^/]+\.wasm$)/;
+const BIG = /\/(models\/|wasm\/resnet(-shared)?\.wasm$|wasm\/kernels\/[^/]+\.wasm$)/;
 
 self.addEventListener('install', (ev) => {
   ev.waitUntil(
@@ -60,8 +60,24 @@ self.addEventListener('fetch', (ev) => {
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== location.origin || BIG.test(url.pathname) || req.headers.has('range')) return;
   if (req.mode !== 'navigate' && !OWN.test(url.pathname)) return;
-  ev.respondWith(url.searchParams.has('v') ? cacheFirst(req) : networkFirst(req, ev));
+  ev.respondWith((url.searchParams.has('v') ? cacheFirst(req) : networkFirst(req, ev)).then(isolated));
 });
+
+// isolated adds the headers that make the page cross-origin isolated
+// (COOP same-origin, COEP require-corp) to what this worker answers, as a
+// server would (cmd/serve sends them): an isolated page may share memory,
+// which the engine's thread pool needs (web/resnet.js, threadPlan). So a
+// static host that cannot set headers still gets threads, from the first
+// visit the service worker controls — the next one. Everything the page
+// loads is same-origin, which require-corp allows.
+function isolated(res) {
+  if (!res || res.status === 0 || res.type === 'opaqueredirect') return res;
+  const headers = new Headers(res.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 
 async function networkFirst(req, ev) {
   const cache = await caches.open(SHELL);

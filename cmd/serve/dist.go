@@ -36,11 +36,16 @@ func writeDist(s *site, dir string) ([]string, error) {
 		return nil, fmt.Errorf("the site is incomplete: %s", strings.Join(mf.Missing, "; "))
 	}
 	urls := []string{"/", mf.WasmExec, mf.Wasm.URL, mf.Credits}
+	if mf.WasmShared != nil {
+		urls = append(urls, mf.WasmShared.URL)
+	}
 	urls = append(urls, mf.Shell...)
 	if k := mf.Kernels; k != nil {
-		urls = append(urls, k.Loader, k.Forwarder.URL, k.Kernels.URL)
-		if k.Relaxed != nil {
-			urls = append(urls, k.Relaxed.URL)
+		urls = append(urls, k.Loader, k.Forwarder.URL, k.Kernels.URL, k.Pool, k.PoolWorker)
+		for _, a := range []*asset{k.Relaxed, k.Shared, k.RelaxedShared} {
+			if a != nil {
+				urls = append(urls, a.URL)
+			}
 		}
 	}
 	for _, m := range mf.Models {
@@ -131,12 +136,13 @@ func relativeManifest(mf manifest) manifest {
 		c.URL = rel(c.URL)
 		return &c
 	}
-	mf.Wasm = relAsset(mf.Wasm)
+	mf.Wasm, mf.WasmShared = relAsset(mf.Wasm), relAsset(mf.WasmShared)
 	mf.WasmExec = rel(mf.WasmExec)
 	if mf.Kernels != nil {
 		k := *mf.Kernels
-		k.Loader = rel(k.Loader)
+		k.Loader, k.Pool, k.PoolWorker = rel(k.Loader), rel(k.Pool), rel(k.PoolWorker)
 		k.Forwarder, k.Kernels, k.Relaxed = relAsset(k.Forwarder), relAsset(k.Kernels), relAsset(k.Relaxed)
+		k.Shared, k.RelaxedShared = relAsset(k.Shared), relAsset(k.RelaxedShared)
 		mf.Kernels = &k
 	}
 	models := make([]asset, len(mf.Models))

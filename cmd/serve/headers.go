@@ -10,7 +10,8 @@ import "net/http"
 // stream, and fetches to itself or to https: (the image URL field and
 // ?model=URL). No inline script or style, no frames, no forms, no plugins;
 // Trusted Types close the DOM sinks that parse HTML; the one policy,
-// "resnet", only vets the worker's own URL.
+// "resnet", only vets the page's own worker URLs (the engine's, and in the
+// engine's worker the kernel pool's helpers: web/startup.js).
 const csp = "default-src 'none'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
 	"worker-src 'self'; " +

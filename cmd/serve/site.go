@@ -148,7 +148,10 @@ func (s *site) warm() {
 // manifest tells the page what to download and the content hash of each
 // part, so that the worker can find them in its cache without a request.
 type manifest struct {
-	Wasm         *asset   `json:"wasm,omitempty"`
+	Wasm *asset `json:"wasm,omitempty"`
+	// WasmShared is Wasm on an imported shared memory, for the thread pool
+	// (engine/kernels/wat/pool.mjs); optional.
+	WasmShared   *asset   `json:"wasmShared,omitempty"`
 	WasmExec     string   `json:"wasmExec,omitempty"`
 	Kernels      *kernels `json:"kernels,omitempty"`
 	Models       []asset  `json:"models"`
@@ -178,6 +181,12 @@ type kernels struct {
 	// Relaxed is the relaxed-SIMD build of Kernels, which the page uses
 	// where the browser validates it; optional.
 	Relaxed *asset `json:"relaxed,omitempty"`
+	// The thread pool: its module and helper script, and the kernel
+	// modules built on a shared memory; optional, all or none.
+	Pool          string `json:"pool,omitempty"`
+	PoolWorker    string `json:"poolWorker,omitempty"`
+	Shared        *asset `json:"shared,omitempty"`
+	RelaxedShared *asset `json:"relaxedShared,omitempty"`
 }
 
 // kernelsDir is where the build puts them, under the /wasm/ mount.
@@ -209,6 +218,10 @@ func (s *site) serveManifest(w http.ResponseWriter, r *http.Request) {
 			case m.prefix == "/wasm/" && name == "resnet.wasm":
 				if e, err := s.files.get(m, name); err == nil {
 					mf.Wasm = &asset{Name: name, URL: e.versionedURL(m.prefix + name), SHA256: e.sha256, Bytes: e.size}
+				}
+			case m.prefix == "/wasm/" && name == "resnet-shared.wasm":
+				if e, err := s.files.get(m, name); err == nil {
+					mf.WasmShared = &asset{Name: name, URL: e.versionedURL(m.prefix + name), SHA256: e.sha256, Bytes: e.size}
 				}
 			case m.prefix == "/wasm/" && name == "wasm_exec.js":
 				if e, err := s.files.get(m, name); err == nil {
@@ -307,6 +320,16 @@ func (s *site) kernels(m mount) *kernels {
 	}
 	if rel, relURL := get("kernels-relaxed.wasm"); rel != nil {
 		k.Relaxed = &asset{Name: "kernels-relaxed.wasm", URL: relURL, SHA256: rel.sha256, Bytes: rel.size}
+	}
+	pool, poolURL := get("pool.mjs")
+	worker, workerURL := get("pool-worker.mjs")
+	shared, sharedURL := get("kernels-shared.wasm")
+	if pool != nil && worker != nil && shared != nil {
+		k.Pool, k.PoolWorker = poolURL, workerURL
+		k.Shared = &asset{Name: "kernels-shared.wasm", URL: sharedURL, SHA256: shared.sha256, Bytes: shared.size}
+		if rel, relURL := get("kernels-relaxed-shared.wasm"); rel != nil {
+			k.RelaxedShared = &asset{Name: "kernels-relaxed-shared.wasm", URL: relURL, SHA256: rel.sha256, Bytes: rel.size}
+		}
 	}
 	return k
 }

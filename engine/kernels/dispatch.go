@@ -25,12 +25,14 @@ const (
 	kDenseI8
 	kGemmU16S16
 	kDenseI16
+	kWinogradConv
 	numKernels
 )
 
 var kernelNames = [numKernels]string{
 	"GemmU16S8", "GemmF32", "GemmS16S16", "QuantizeU16", "MaxF32", "Im2col", "MaxPool3x3s2",
 	"WinogradWeights", "WinogradInputU16", "WinogradOutput", "DenseI8", "GemmU16S16", "DenseI16",
+	"WinogradConv",
 }
 
 func (k kernelID) String() string { return kernelNames[k] }

@@ -232,8 +232,7 @@ func winogradOutputSIMD(out unsafe.Pointer, ldo int32, m unsafe.Pointer, ms, ldm
 	scale, bias, res unsafe.Pointer, relu int32)
 
 func gemmS16S16(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int) bool {
-	np := PaddedN(n)
-	if !useSIMD || !spans(len(out), m, np, ldo) || !spans(len(a), m, kp, lda) || kp&1 != 0 || len(w) < np*kp {
+	if !useSIMD || !gemmS16S16Fits(out, ldo, a, lda, m, kp, w, n) {
 		return leftToTwin(kGemmS16S16)
 	}
 	gemmS16S16SIMD(ptr(out), int32(ldo), ptr(a), int32(lda), int32(m), int32(kp), ptr(w), int32(n))
@@ -251,9 +250,25 @@ func winogradTilesFit(h, w, tw, t0, t1 int) bool {
 	return h > 0 && w > 0 && tw == ttw && 0 <= t0 && t0 < t1 && t1 <= tiles && h*w < 1<<26
 }
 
+func gemmS16S16Fits(out []int32, ldo int, a []int16, lda, m, kp int, w []int16, n int) bool {
+	np := PaddedN(n)
+	return spans(len(out), m, np, ldo) && spans(len(a), m, kp, lda) && kp&1 == 0 && len(w) >= np*kp
+}
+
+func winogradInputFits(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool {
+	return winogradTilesFit(h, w, tw, t0, t1) && c > 0 && c <= WinogradMaxC && ldv >= c &&
+		len(src) >= h*w*c && vs >= (t1-t0)*ldv && 15*vs+(t1-t0)*ldv <= len(v) && vs < 1<<26
+}
+
+func winogradOutputFits(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
+	return winogradTilesFit(h, w, tw, t0, t1) && n > 0 && ldo >= n && ldm >= n && ldo < 1<<20 &&
+		len(out) >= h*w*ldo-(ldo-n) && ms >= (t1-t0)*ldm && 15*ms+(t1-t0)*ldm <= len(m) && ms < 1<<26 &&
+		len(ep.Scale) >= n && len(ep.Bias) >= n && ep.ZeroPoint == 0 &&
+		(ep.Residual == nil || len(ep.Residual) >= h*w*ldo-(ldo-n))
+}
+
 func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 int) bool {
-	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || c <= 0 || c > WinogradMaxC || ldv < c ||
-		len(src) < h*w*c || vs < (t1-t0)*ldv || 15*vs+(t1-t0)*ldv > len(v) || vs >= 1<<26 {
+	if !useSIMD || !winogradInputFits(v, vs, ldv, src, h, w, c, tw, t0, t1) {
 		return leftToTwin(kWinogradInputU16)
 	}
 	winogradInputU16SIMD(ptr(v), int32(vs), int32(ldv), ptr(src), int32(h), int32(w), int32(c), int32(tw),
@@ -262,10 +277,7 @@ func winogradInputU16(v []int16, vs, ldv int, src []uint16, h, w, c, tw, t0, t1 
 }
 
 func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0, t1 int, ep *Epilogue) bool {
-	if !useSIMD || !winogradTilesFit(h, w, tw, t0, t1) || n <= 0 || ldo < n || ldm < n || ldo >= 1<<20 ||
-		len(out) < h*w*ldo-(ldo-n) || ms < (t1-t0)*ldm || 15*ms+(t1-t0)*ldm > len(m) || ms >= 1<<26 ||
-		len(ep.Scale) < n || len(ep.Bias) < n || ep.ZeroPoint != 0 ||
-		(ep.Residual != nil && len(ep.Residual) < h*w*ldo-(ldo-n)) {
+	if !useSIMD || !winogradOutputFits(out, ldo, m, ms, ldm, h, w, n, tw, t0, t1, ep) {
 		return leftToTwin(kWinogradOutput)
 	}
 	startMax(ep)
@@ -273,6 +285,32 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 		int32(t0), int32(t1), ptr(ep.Scale), ptr(ep.Bias), optPtr(ep.Residual), b2i(ep.ReLU))
 	endMax(ep)
 	return tookSIMD(kWinogradOutput)
+}
+
+//go:wasmimport kernels winograd_conv
+//go:noescape
+func winogradConvSIMD(out, src unsafe.Pointer, h, w, c int32, u unsafe.Pointer, n, t0, t1 int32,
+	v unsafe.Pointer, vs int32, m unsafe.Pointer, ms int32, zeros, scale, bias, res unsafe.Pointer, relu int32)
+
+// winogradConv is one chunk of Conv3x3Winograd in one call: the bounds of
+// its three steps, as their own hooks check them, then the kernel that runs
+// them in turn (which a thread pool splits by tiles: wat/pool.mjs).
+func winogradConv(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) bool {
+	cp, np := PaddedK2(c), PaddedN(n)
+	_, tw := WinogradTiles(h, w)
+	vs, ms := ws.chunk*cp, ws.chunk*np
+	mt := t1 - t0
+	if !useSIMD || mt <= 0 || !winogradInputFits(ws.v, vs, cp, src, h, w, c, tw, t0, t1) ||
+		!gemmS16S16Fits(ws.m[15*ms:], np, ws.v[15*vs:], cp, mt, cp, u[15*np*cp:], n) ||
+		!winogradOutputFits(out, n, ws.m, ms, np, h, w, n, tw, t0, t1, ep) {
+		return leftToTwin(kWinogradConv)
+	}
+	startMax(ep)
+	winogradConvSIMD(ptr(out), ptr(src), int32(h), int32(w), int32(c), ptr(u), int32(n), int32(t0), int32(t1),
+		ptr(ws.v), int32(vs), ptr(ws.m), int32(ms), ptr(winogradZeros[:]), ptr(ep.Scale), ptr(ep.Bias),
+		optPtr(ep.Residual), b2i(ep.ReLU))
+	endMax(ep)
+	return tookSIMD(kWinogradConv)
 }
 
 //go:wasmimport kernels winograd_weights_s8

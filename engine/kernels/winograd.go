@@ -220,6 +220,9 @@ func Conv3x3Winograd(out []float32, src []uint16, h, w, c int, u []int16, n int,
 	vs, ms := ws.chunk*cp, ws.chunk*np
 	for c0 := t0; c0 < t1; c0 += ws.chunk {
 		c1 := min(t1, c0+ws.chunk)
+		if winogradConv(out, src, h, w, c, u, n, ep, c0, c1, ws) {
+			continue
+		}
 		WinogradInputU16(ws.v, vs, cp, src, h, w, c, tw, c0, c1)
 		for xi := range 16 {
 			GemmS16S16(ws.m[xi*ms:], np, ws.v[xi*vs:], cp, c1-c0, cp, u[xi*np*cp:(xi+1)*np*cp], n, ws.ws)

@@ -127,11 +127,7 @@ func TestConv3x3Winograd(t *testing.T) {
 								conv() // no tiles: no kernel runs
 								continue
 							}
-							checkDispatch(t, kWinogradInputU16, true, func() {
-								checkDispatch(t, kGemmS16S16, true, func() {
-									checkDispatch(t, kWinogradOutput, true, conv)
-								})
-							})
+							checkDispatch(t, kWinogradConv, true, conv)
 						}
 						got.check(t)
 						wantMax := float32(math.Inf(-1))
@@ -191,12 +187,8 @@ func testWinogradExtremes(t *testing.T, c int) {
 	tiles, _ := WinogradTiles(h, w)
 	var u []int16
 	checkDispatch(t, kWinogradWeights, true, func() { u = WinogradWeights(wq, n, c) })
-	checkDispatch(t, kWinogradInputU16, true, func() {
-		checkDispatch(t, kGemmS16S16, true, func() {
-			checkDispatch(t, kWinogradOutput, true, func() {
-				Conv3x3Winograd(got.out(), src, h, w, c, u, n, &ep, 0, tiles, NewWinogradWorkspace(c, n))
-			})
-		})
+	checkDispatch(t, kWinogradConv, true, func() {
+		Conv3x3Winograd(got.out(), src, h, w, c, u, n, &ep, 0, tiles, NewWinogradWorkspace(c, n))
 	})
 	got.check(t)
 	if i := firstDiff(got.out(), want); i >= 0 {
@@ -317,7 +309,7 @@ func TestConv3x3WinogradWide(t *testing.T) {
 			u := WinogradWeightsWide(wq, n, c)
 			tiles, _ := WinogradTiles(h, w)
 			got := newGuarded(h*w*n, float32(markF32))
-			checkDispatch(t, kWinogradInputU16, true, func() {
+			checkDispatch(t, kWinogradConv, true, func() {
 				Conv3x3Winograd(got.out(), src, h, w, c, u, n, &ep, 0, tiles, NewWinogradWorkspace(c, n))
 			})
 			got.check(t)

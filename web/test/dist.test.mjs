@@ -4,7 +4,9 @@
 // sub-path, as a GitHub Pages project site would (https://USER.github.io/
 // REPO/), and the page works end to end in Chromium: the model loads, a
 // file and a sample give the command line's top-1, nothing is logged as an
-// error. Precompressed files sit beside the originals.
+// error. Precompressed files sit beside the originals. The first visit runs
+// on one thread (not cross-origin isolated) and says so; from the next on,
+// the page's service worker adds COOP/COEP and the kernels use every core.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +99,29 @@ describe('make dist on a plain static server', { skip: skipWithoutModel() }, () 
       }, n);
       assert.equal(got.top1, (await native).get(join(PHOTOS, n))[0].label, `${n}: ${got.status}`);
     }
+    assert.deepEqual(consoleLines.filter((l) => /^(error|pageerror)/.test(l)), []);
+    // Without COOP/COEP the first visit cannot share memory: one thread,
+    // and the page says why.
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+    assert.equal(info.threads.threads, 1);
+    assert.equal(await page.locator('#mi-threads').textContent(), '1 (the page is not cross-origin isolated)');
+  });
+
+  it('gets threads from the next visit on: the service worker adds COOP/COEP', async () => {
+    // The previous test's visit installed web/sw.js; once it controls the
+    // page, what it serves carries the isolation headers (web/sw.js).
+    const first = await browser.ctx.newPage();
+    await first.goto(`${origin}/demo/`);
+    await first.evaluate(() => navigator.serviceWorker.ready);
+    await first.close();
+    const { page, consoleLines } = await openDemo(browser.ctx, `${origin}/demo/`);
+    assert.equal(await page.evaluate(() => !!navigator.serviceWorker.controller), true, 'the service worker controls the page');
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'a page the service worker serves is cross-origin isolated');
+    const info = await page.evaluate(() => window.resnet.ready);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(info.threads.threads, Math.min(32, cores));
+    const r = await page.evaluate(async () => (await window.resnet.classify(await (await fetch('samples/coffee.jpg')).blob())).top[0].label);
+    assert.equal(r, (await native).get(join(PHOTOS, 'coffee.jpg'))[0].label);
     assert.deepEqual(consoleLines.filter((l) => /^(error|pageerror)/.test(l)), []);
   });
 });

@@ -1301,6 +1301,38 @@
       (i32.add (i32.shl (i32.mul (local.get $pix) (local.get $ldo)) (i32.const 2)) (i32.shl (local.get $o) (i32.const 2)))
       (local.get $out) (i32.const 0) (i32.const 0) (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))
 
+;; winograd_conv: one chunk of tiles t0…t1 of a stride-1 3×3 convolution,
+  ;; the three steps Conv3x3Winograd runs per chunk in one call — input
+  ;; transform into v, the 16 GEMMs into m, inverse transform and epilogue
+  ;; into out — with the workspace layout it uses (V[ξ] at v + ξ·vs·2 with
+  ;; rows of cp = c + c%2 values, M[ξ] at m + ξ·ms·4 with rows of np =
+  ;; ⌈n/8⌉·8). Every step is tile by tile, so a thread pool can give each
+  ;; thread a range of the chunk's tiles and one wake-up instead of 18.
+  (func $winograd_conv (export "winograd_conv")
+    (param $out i32) (param $src i32) (param $h i32) (param $w i32) (param $c i32) (param $u i32) (param $n i32)
+    (param $t0 i32) (param $t1 i32) (param $v i32) (param $vs i32) (param $m i32) (param $ms i32) (param $zeros i32)
+    (param $scale i32) (param $bias i32) (param $res i32) (param $relu i32)
+    (local $cp i32) (local $np i32) (local $tw i32) (local $xi i32)
+    (local.set $cp (i32.add (local.get $c) (i32.and (local.get $c) (i32.const 1))))
+    (local.set $np (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $w) (i32.const 1)) (i32.const 1)))
+    (call $winograd_in_u16 (local.get $v) (local.get $vs) (local.get $cp) (local.get $src) (local.get $h) (local.get $w)
+      (local.get $c) (local.get $tw) (local.get $t0) (local.get $t1) (local.get $zeros))
+    (block $done
+      (loop $each
+        (br_if $done (i32.eq (local.get $xi) (i32.const 16)))
+        (call $gemm_s16s16
+          (i32.add (local.get $m) (i32.shl (i32.mul (local.get $xi) (local.get $ms)) (i32.const 2))) (local.get $np)
+          (i32.add (local.get $v) (i32.shl (i32.mul (local.get $xi) (local.get $vs)) (i32.const 1))) (local.get $cp)
+          (i32.sub (local.get $t1) (local.get $t0)) (local.get $cp)
+          (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (i32.mul (local.get $np) (local.get $cp))) (i32.const 1)))
+          (local.get $n))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $each)))
+    (call $winograd_out (local.get $out) (local.get $n) (local.get $m) (local.get $ms) (local.get $np) (local.get $h) (local.get $w)
+      (local.get $n) (local.get $tw) (local.get $t0) (local.get $t1)
+      (local.get $scale) (local.get $bias) (local.get $res) (local.get $relu)))
+
   ;; winograd_weights_s8: U[ξ] = (2G g 2Gᵀ)[ξ] for every output channel and
   ;; every pair of input channels, c even: the 16 bytes of tap t's O8K2 pair
   ;; (t·c/2 + m) of panel p are 8 channels × input channels 2m, 2m+1, the

@@ -24,7 +24,7 @@
 export const SLOTS = [
   'gemm_u16s8', 'gemm_f32', 'quantize_u16', 'max_f32', 'im2col', 'maxpool3x3s2',
   'gemm_s16s16', 'winograd_in_u16', 'winograd_out', 'winograd_weights_s8', 'dense_i8',
-  'max_reset', 'max_get', 'gemm_u16s16', 'dense_i16',
+  'max_reset', 'max_get', 'gemm_u16s16', 'dense_i16', 'winograd_conv',
 ];
 
 // The smallest module using a SIMD128 opcode: (func (result v128) i32.const 0

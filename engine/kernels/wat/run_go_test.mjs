@@ -16,7 +16,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { attachKernels, simdSupported } from './loader.mjs';
+import { attachKernelPool, shareMemory } from './pool.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -45,18 +47,45 @@ const read = (name) => {
 };
 const wantSIMD = process.env.RESNET_KERNELS !== 'generic';
 
+// RESNET_THREADS=n (n ≥ 1) runs the binary on a shared memory with the
+// kernels split over n threads (pool.mjs); globalThis.resnetKernelPool is
+// the pool, whose setThreads the binary may call.
+const threads = Number(process.env.RESNET_THREADS || 0);
 const go = new globalThis.Go();
 go.argv = process.argv.slice(2);
-go.exit = process.exit;
-const { simd } = await attachKernels(go, {
-  forwarder: read('forwarder.wasm'),
-  kernels: wantSIMD ? read('kernels.wasm') : null,
-});
+go.exit = (code) => {
+  if (process.env.POOL_STATS) console.error(JSON.stringify(globalThis.poolStats));
+  globalThis.resnetKernelPool?.stop();
+  process.exit(code);
+};
+let binary = fs.readFileSync(process.argv[2]);
+let simd;
+if (threads > 0) {
+  if (!wantSIMD || !simdSupported()) {
+    console.error('run_go_test: RESNET_THREADS needs the SIMD kernels');
+    process.exit(2);
+  }
+  const shared = shareMemory(binary);
+  binary = shared.bytes;
+  const memory = new WebAssembly.Memory({ initial: shared.initial, maximum: 32768, shared: true });
+  globalThis.resnetKernelPool = await attachKernelPool(go, {
+    kernels: await WebAssembly.compile(read('kernels-shared.wasm')),
+    memory,
+    threads,
+    spawn: () => new Worker(new URL('./pool-worker.mjs', import.meta.url)),
+  });
+  simd = true;
+} else {
+  ({ simd } = await attachKernels(go, {
+    forwarder: read('forwarder.wasm'),
+    kernels: wantSIMD ? read('kernels.wasm') : null,
+  }));
+}
 if (wantSIMD && !simdSupported()) console.error('run_go_test: this Node has no WebAssembly SIMD');
 go.env = Object.assign({ TMPDIR: os.tmpdir() }, process.env, { RESNET_KERNELS_EXPECT: simd ? 'simd' : 'generic' });
 
 try {
-  const { instance } = await WebAssembly.instantiate(fs.readFileSync(process.argv[2]), go.importObject);
+  const { instance } = await WebAssembly.instantiate(binary, go.importObject);
   process.on('exit', (code) => {
     // Node exits when no event is pending: a deadlocked Go program. Make Go
     // print its stacks, as wasm_exec_node.js does.

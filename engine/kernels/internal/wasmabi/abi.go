@@ -60,6 +60,7 @@ var Kernels = []Kernel{
 	{"max_get", nil, "f32", "read the epilogues' running maximum"},
 	{"gemm_u16s16", ps("out ldo a lda m kp w n zp wsum scale bias res relu"), "", "gemm_u16s8 for int16 (wide) weights; generated from it"},
 	{"dense_i16", ps("out w scale bias x n k"), "", "dense_i8 for an int16 (wide) classifier; generated from it"},
+	{"winograd_conv", ps("out src h w c u n t0 t1 v vs m ms zeros scale bias res relu"), "", "one chunk of a Winograd convolution: input transform, 16 GEMMs, output transform"},
 }
 
 // Signature is k's wasm function type, as the forwarder and kernels.wat

@@ -1,0 +1,399 @@
+// The SIMD kernels on every core: one Go instance, N kernel instances on its
+// memory, in N threads (the caller's and N−1 helper workers).
+//
+// Go's WebAssembly port has no threads, but its kernels need none of Go: they
+// are plain functions of addresses in Go's linear memory (kernels.wat). So
+// the memory is made shared and the work is split below Go:
+//
+//  1. shareMemory rewrites Go's module so that it imports its memory instead
+//     of defining it; the host passes a shared WebAssembly.Memory (a
+//     SharedArrayBuffer, so it needs cross-origin isolation in a browser),
+//     sized from the model by the host.
+//  2. Each helper instantiates the kernel module (its shared-memory build,
+//     kernels-shared.wasm) on that same memory: the weights, activations and
+//     scratch Go allocated are theirs to read, never copied.
+//  3. Go calls its "kernels" imports as always, one call per layer (wasm
+//     Go runs parallelRows as one chunk) or per chunk of Winograd tiles
+//     (winograd_conv). For the kernels that carry the multiply-adds — the
+//     GEMMs and the Winograd convolution — the import here splits the
+//     call's rows (or tiles) into one part per thread, wakes the helpers
+//     (Atomics.notify on a small control block), runs part 0 itself, takes
+//     any part a helper has not started, and waits for the rest
+//     (Atomics.wait, allowed in workers and Node). Every other kernel runs
+//     on the caller's instance: they are memory-bound and short, and split
+//     they ran slower.
+//
+// Same bits for any thread count: a row's (a tile's) result depends only on
+// that row's inputs, parts are whole 4-row tiles, and the one cross-part
+// value, the epilogues' running maximum, is combined with the same
+// maximum the kernels use (NaN wins, +0 above −0).
+//
+// Host side (a browser Worker, or Node's main thread):
+//
+//   const { bytes, initial } = shareMemory(goBytes); // or at build time
+//   const memory = new WebAssembly.Memory({ initial, maximum, shared: true });
+//   await attachKernelPool(go, { kernels: sharedKernelsModule, memory, threads: n, spawn });
+//   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
+//   go.run(instance);
+//
+// spawn() returns a started helper worker (pool-worker.mjs) with
+// postMessage/on('message') (Node) or postMessage/onmessage (browser).
+
+import { SLOTS } from './loader.mjs';
+
+// The import Go's rewritten module reads its memory from.
+export const MEMORY_IMPORT = { module: 'env', name: 'memory' };
+
+// ------------------------------------------------------------ the rewrite
+
+function leb(bytes, at) {
+  let v = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at++];
+    v += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (b < 0x80) return [v, at];
+  }
+}
+
+function encLEB(v) {
+  const out = [];
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) b |= 0x80;
+    out.push(b);
+  } while (v > 0);
+  return out;
+}
+
+const utf8 = (s) => [...encLEB(s.length), ...new TextEncoder().encode(s)];
+
+// shareMemory returns {bytes, initial}: a copy of a WebAssembly module whose
+// one defined memory becomes an import of a shared memory (MEMORY_IMPORT, at
+// most maxPages of 64 KiB; the host's memory sets the real maximum), and
+// the pages that memory must start with. The memory's index stays 0 and its
+// export stays, so wasm_exec.js and the code are unchanged. Throws on a
+// module that does not define exactly one unshared memory.
+export function shareMemory(bytes, maxPages = 65536) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) {
+    throw new Error('shareMemory: not a WebAssembly module');
+  }
+  const sections = [];
+  for (let at = 8; at < b.length; ) {
+    const id = b[at];
+    const [size, body] = leb(b, at + 1);
+    sections.push({ id, start: at, body, end: body + size });
+    at = body + size;
+  }
+  const mem = sections.find((s) => s.id === 5);
+  const imp = sections.find((s) => s.id === 2);
+  if (!mem || !imp) throw new Error('shareMemory: the module has no memory or no import section');
+  const [count, limits] = leb(b, mem.body);
+  if (count !== 1) throw new Error(`shareMemory: the module defines ${count} memories, not 1`);
+  const flags = b[limits];
+  if (flags & 2) throw new Error('shareMemory: the memory is shared already');
+  const [initial] = leb(b, limits + 1);
+  // The host must start the memory at least this large (the data segments
+  // are written at instantiation) and cannot read an import's limits from
+  // the JS API: a custom section carries it (initialPages).
+  const entry = [...utf8(MEMORY_IMPORT.module), ...utf8(MEMORY_IMPORT.name), 0x02, 0x03, ...encLEB(initial), ...encLEB(maxPages)];
+  const note = [...utf8(PAGES_SECTION), initial & 0xff, (initial >> 8) & 0xff, (initial >> 16) & 0xff, initial >>> 24];
+  const [n, rest] = leb(b, imp.body);
+  const body = [...encLEB(n + 1), ...b.subarray(rest, imp.end), ...entry];
+  const parts = [b.subarray(0, 8), Uint8Array.of(0, ...encLEB(note.length), ...note)];
+  for (const s of sections) {
+    if (s === imp) parts.push(Uint8Array.of(2, ...encLEB(body.length), ...body));
+    else if (s !== mem) parts.push(b.subarray(s.start, s.end));
+  }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return { bytes: out, initial };
+}
+
+const PAGES_SECTION = 'resnet.memory.initial';
+
+// initialPages reads what shareMemory recorded from a compiled module: the
+// pages its shared memory must start with (null for another module).
+export function initialPages(module) {
+  const [s] = WebAssembly.Module.customSections(module, PAGES_SECTION);
+  return s && s.byteLength === 4 ? new DataView(s).getUint32(0, true) : null;
+}
+
+// ---------------------------------------------------- splitting the work
+
+// The control block, Int32 slots: the generation (bumped per job), parts
+// done, the kernel, the parts, the running maximum going in (f32), then
+// per part its maximum coming out (f32) and which job last claimed it, then
+// the arguments.
+//
+// Part p is thread p's, but a part is claimed before it is run (CLAIM + p
+// set to the job's generation), and a thread that has run its own claims
+// any part not yet claimed. Without that, with more threads than cores,
+// every layer would wait for the OS to give a helper a time slice; with
+// parts simply taken in turn, the caller would often take them all before
+// a sleeping helper woke.
+const GEN = 0;
+const DONE = 1;
+const KERNEL = 2;
+const PARTS = 3;
+const MAX_IN = 4;
+const STOP = 5;
+const MAX_OUT = 8; // MAX_OUT + part, up to MAX_THREADS
+export const MAX_THREADS = 32;
+const CLAIM = MAX_OUT + MAX_THREADS; // CLAIM + part
+const ARGS = CLAIM + MAX_THREADS;
+const CONTROL_BYTES = (ARGS + 24) * 4;
+
+// rows splits m rows into parts of whole 4-row tiles; null for an empty part.
+function rows(m, part, parts) {
+  const chunk = Math.ceil(Math.ceil(m / parts) / 4) * 4;
+  const r0 = part * chunk;
+  const r1 = Math.min(m, r0 + chunk);
+  return r0 < r1 ? [r0, r1] : null;
+}
+
+// SPLIT says, per kernel that is worth spreading, how to make part p of n
+// from the call's arguments (a plain array; addresses are byte offsets in
+// the shared memory), or null when that part is empty. Only arguments that
+// select rows or tiles change; the kernels then run unchanged.
+const SPLIT = {
+  // out ldo a lda m kp w n zp wsum scale bias res relu
+  gemm_u16s8: gemmRows(2),
+  gemm_u16s16: gemmRows(2),
+  // out ldo a lda m k w n scale bias res relu: the same row arguments
+  gemm_f32: gemmRows(4),
+  // out ldo a lda m kp w n (int32 out, int16 a), no epilogue
+  gemm_s16s16: (a, p, n) => {
+    const r = rows(a[4], p, n);
+    if (!r) return null;
+    const s = a.slice();
+    s[0] = a[0] + r[0] * a[1] * 4;
+    s[2] = a[2] + r[0] * a[3] * 2;
+    s[4] = r[1] - r[0];
+    return s;
+  },
+  // v vs ldv src h w c tw t0 t1 zeros: V[ξ][t − t0] rows of ldv int16
+  winograd_in_u16: (a, p, n) => {
+    const r = rows(a[9] - a[8], p, n);
+    if (!r) return null;
+    const s = a.slice();
+    s[0] = a[0] + r[0] * a[2] * 2;
+    s[8] = a[8] + r[0];
+    s[9] = a[8] + r[1];
+    return s;
+  },
+  // out ldo m ms ldm h w n tw t0 t1 scale bias res relu: M[ξ][t − t0] rows
+  // of ldm int32; out and res are addressed by pixel
+  winograd_out: (a, p, n) => {
+    const r = rows(a[10] - a[9], p, n);
+    if (!r) return null;
+    const s = a.slice();
+    s[2] = a[2] + r[0] * a[4] * 4;
+    s[9] = a[9] + r[0];
+    s[10] = a[9] + r[1];
+    return s;
+  },
+  // out src h w c u n t0 t1 v vs m ms zeros scale bias res relu: a chunk of
+  // the three above; V rows of cp = c + c%2 int16, M rows of np = ⌈n/8⌉·8
+  // int32, both from t0
+  winograd_conv: (a, p, n) => {
+    const r = rows(a[8] - a[7], p, n);
+    if (!r) return null;
+    const s = a.slice();
+    s[9] = a[9] + r[0] * (a[4] + (a[4] & 1)) * 2;
+    s[11] = a[11] + r[0] * ((a[6] + 7) & ~7) * 4;
+    s[7] = a[7] + r[0];
+    s[8] = a[7] + r[1];
+    return s;
+  },
+};
+
+function gemmRows(aBytes) {
+  // out ldo a lda m …, with res at 12 (u16) or 10 (f32) counted from the end
+  return (a, p, n) => {
+    const r = rows(a[4], p, n);
+    if (!r) return null;
+    const s = a.slice();
+    const res = a.length - 2;
+    s[0] = a[0] + r[0] * a[1] * 4;
+    s[2] = a[2] + r[0] * a[3] * aBytes;
+    s[4] = r[1] - r[0];
+    if (a[res] !== 0) s[res] = a[res] + r[0] * a[1] * 4;
+    return s;
+  };
+}
+
+// How few rows (tiles) a call must have to be split: below it the wake-up
+// costs more than the part saves.
+const MIN_ROWS = 8;
+
+const SPLIT_NAMES = Object.keys(SPLIT);
+// The rows (tiles) of a call: what is split.
+const size = (name, a) =>
+  name === 'winograd_in_u16' ? a[9] - a[8] : name === 'winograd_out' ? a[10] - a[9] : name === 'winograd_conv' ? a[8] - a[7] : a[4];
+
+// How long a waiting thread polls before it sleeps in Atomics.wait: a
+// layer's parts end within microseconds of each other, and a futex wake-up
+// costs tens of them.
+const SPIN = 2000;
+
+function waitFor(ctl, slot, notValue) {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, slot) !== notValue) return;
+  while (Atomics.load(ctl, slot) === notValue) Atomics.wait(ctl, slot, notValue);
+}
+
+// takeParts runs part `own` of job gen, then any part nobody has claimed.
+// Generations count modulo 2²⁴; a claim newer than gen means the job is
+// over (a helper that woke late), equal means taken.
+function takeParts(exports, ctl, f32, gen, own) {
+  const parts = ctl[PARTS];
+  for (let i = 0; i < parts; i++) {
+    const p = (own + i) % parts;
+    for (;;) {
+      const c = Atomics.load(ctl, CLAIM + p);
+      const age = (gen - c) & 0xffffff;
+      if (age === 0) break; // taken
+      if (age >= 1 << 23) return; // a later job's: this one is done
+      if (Atomics.compareExchange(ctl, CLAIM + p, c, gen) !== c) continue;
+      runPart(exports, ctl, f32, p);
+      if (Atomics.add(ctl, DONE, 1) === parts - 1) Atomics.notify(ctl, DONE);
+      break;
+    }
+  }
+}
+
+// runPart is one part of the job in the control block.
+function runPart(exports, ctl, f32, part) {
+  const parts = ctl[PARTS];
+  const name = SPLIT_NAMES[ctl[KERNEL]];
+  const nargs = SPLIT_ARGS[name];
+  const args = Array.from(ctl.subarray(ARGS, ARGS + nargs));
+  for (const i of F32_ARGS[name] || []) args[i] = f32[ARGS + i];
+  exports.max_reset(f32[MAX_IN]);
+  const sub = SPLIT[name](args, part, parts);
+  if (sub) exports[name](...sub);
+  f32[MAX_OUT + part] = exports.max_get();
+}
+
+// Which arguments are f32 (the rest are i32: sizes and addresses). None of
+// the split kernels has one today; quantize_u16, elementwise and memory-
+// bound, ran slower split (a wake-up per 60 µs call).
+const F32_ARGS = {};
+
+const SPLIT_ARGS = { gemm_u16s8: 14, gemm_u16s16: 14, gemm_f32: 12, gemm_s16s16: 8, winograd_in_u16: 11, winograd_out: 15, winograd_conv: 18 };
+
+// attachKernelPool adds the "kernels" imports to go.importObject (and the
+// shared memory as MEMORY_IMPORT): a pool of `threads` threads — the
+// caller's and threads−1 helpers from spawn(). Resolves once every helper
+// has its kernel instance, to {threads, setThreads(k)}: setThreads uses the
+// first k (1 … threads) from the next call on, for tests and benchmarks.
+export async function attachKernelPool(go, { kernels, memory, threads, spawn }) {
+  if (!(kernels instanceof WebAssembly.Module)) throw new TypeError('attachKernelPool: kernels must be a WebAssembly.Module');
+  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) {
+    throw new TypeError('attachKernelPool: memory must be a shared WebAssembly.Memory');
+  }
+  threads = Math.max(1, Math.min(MAX_THREADS, threads | 0));
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const ctl = new Int32Array(control);
+  const f32 = new Float32Array(control);
+  const helpers = [];
+  try {
+    await Promise.all(
+      Array.from({ length: threads - 1 }, (_, i) => {
+        const w = spawn();
+        helpers.push(w);
+        return new Promise((resolve, reject) => {
+          const onMessage = (m) => {
+            const d = typeof w.on === 'function' ? m : m.data; // Node's worker_threads, or a Web Worker
+            if (d && d.ok) resolve();
+            else reject(new Error(`kernel helper ${i + 1}: ${d && d.error}`));
+          };
+          if (typeof w.on === 'function') {
+            w.once('message', onMessage);
+            w.once('error', reject);
+          } else {
+            w.onmessage = onMessage;
+            w.onerror = (e) => reject(new Error(`kernel helper ${i + 1}: ${e.message || 'failed to start'}`));
+          }
+          w.postMessage({ kernels, memory, control, part: i + 1 });
+        });
+      }),
+    );
+  } catch (e) {
+    for (const w of helpers) w.terminate();
+    throw e;
+  }
+  let active = threads;
+  let k = null;
+  const imports = {
+    link: () => {
+      if (!k) k = new WebAssembly.Instance(kernels, { env: { memory } });
+      return 1;
+    },
+  };
+  for (const name of SLOTS) imports[name] = (...args) => k.exports[name](...args);
+  SPLIT_NAMES.forEach((name, id) => {
+    imports[name] = (...args) => {
+      const parts = active;
+      if (parts === 1 || size(name, args) < MIN_ROWS) return k.exports[name](...args);
+      ctl[KERNEL] = id;
+      ctl[PARTS] = parts;
+      f32[MAX_IN] = k.exports.max_get();
+      ctl.set(args, ARGS);
+      for (const i of F32_ARGS[name] || []) f32[ARGS + i] = args[i];
+      Atomics.store(ctl, DONE, 0);
+      const gen = (Atomics.load(ctl, GEN) + 1) & 0xffffff;
+      Atomics.store(ctl, GEN, gen);
+      Atomics.notify(ctl, GEN);
+      takeParts(k.exports, ctl, f32, gen, 0);
+      for (let done; (done = Atomics.load(ctl, DONE)) < parts; ) waitFor(ctl, DONE, done);
+      let mx = f32[MAX_OUT];
+      for (let p = 1; p < parts; p++) mx = Math.max(mx, f32[MAX_OUT + p]);
+      k.exports.max_reset(mx);
+    };
+  });
+  go.importObject.kernels = imports;
+  go.importObject[MEMORY_IMPORT.module] = { ...(go.importObject[MEMORY_IMPORT.module] || {}), [MEMORY_IMPORT.name]: memory };
+  return {
+    threads,
+    setThreads(n) {
+      active = Math.max(1, Math.min(threads, n | 0));
+    },
+    stop() {
+      Atomics.store(ctl, STOP, 1);
+      Atomics.store(ctl, GEN, (Atomics.load(ctl, GEN) + 1) & 0xffffff);
+      Atomics.notify(ctl, GEN);
+      for (const w of helpers) w.terminate();
+    },
+  };
+}
+
+// serveKernels is a helper's whole life (pool-worker.mjs calls it with the
+// first message): instantiate the kernels on the shared memory, say so,
+// then run its part of every job until the pool stops.
+export function serveKernels({ kernels, memory, control, part }, reply) {
+  let exports;
+  try {
+    exports = new WebAssembly.Instance(kernels, { env: { memory } }).exports;
+  } catch (e) {
+    reply({ ok: false, error: e.message });
+    return;
+  }
+  const ctl = new Int32Array(control);
+  const f32 = new Float32Array(control);
+  let seen = Atomics.load(ctl, GEN); // before saying ready: no job can be missed
+  reply({ ok: true });
+  for (;;) {
+    waitFor(ctl, GEN, seen);
+    seen = Atomics.load(ctl, GEN);
+    if (Atomics.load(ctl, STOP)) return;
+    takeParts(exports, ctl, f32, seen, part);
+  }
+}
