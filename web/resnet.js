@@ -157,7 +157,7 @@ export class Engine extends EventTarget {
       if (loaded >= total) this.engineReceived();
     };
     let plan = threadPlan(manifest, this.threadsAsked, this.kernelMode);
-    const pool = { pool: abs(kernels?.pool), poolWorker: abs(kernels?.poolWorker) };
+    const pool = { pool: abs(kernels?.pool) };
     const boot = async () => {
       const files = await engineFiles(manifest, this.kernelMode, onProgress, this.quiet(), plan.threads > 1);
       this.engineReceived(); // from the cache: no progress

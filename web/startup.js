@@ -70,7 +70,7 @@ export async function init(msg, mark) {
   }
 }
 
-async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, mode = 'auto', threads = 1, pool: poolURL, poolWorker, limits }, mark) {
+async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, mode = 'auto', threads = 1, pool: poolURL, limits }, mark) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
     throw new LoadError('This browser cannot run WebAssembly, which the classifier needs.', 'no-wasm');
   }
@@ -87,7 +87,7 @@ async function start({ module, forwarder, kernels, wasmExec, loader: loaderURL, 
   if (mode === 'simd' && !simd) {
     throw new LoadError('This browser has no WebAssembly SIMD, which ?kernels=simd asks for.', 'no-simd');
   }
-  if (threads > 1) return startThreaded({ module, kernels, threads, poolURL, poolWorker, limits }, mark, t);
+  if (threads > 1) return startThreaded({ module, kernels, threads, poolURL, limits }, mark, t);
   go = new self.Go();
   let instance;
   try {
@@ -123,11 +123,11 @@ function run(instance) {
 // page: web/resnet.js) size the memory from the model; Go learns the model
 // and decode budgets that keep it inside (wasm/main.go). Any failure here is
 // a LoadError with code 'threads': the page then starts single-threaded.
-async function startThreaded({ module, kernels, threads, poolURL, poolWorker, limits }, mark, t) {
+async function startThreaded({ module, kernels, threads, poolURL, limits }, mark, t) {
   let pool;
   try {
-    if (!poolURL || !poolWorker || !kernels) throw new Error('the server has no thread pool build');
-    const [{ attachKernelPool, initialPages }, kern] = await Promise.all([importOnce(poolURL), WebAssembly.compile(kernels)]);
+    if (!poolURL || !kernels) throw new Error('the server has no thread pool build');
+    const [{ attachKernelPool, initialPages, HELPER_NAME }, kern] = await Promise.all([importOnce(poolURL), WebAssembly.compile(kernels)]);
     const initial = initialPages(module);
     if (!initial) throw new Error('the engine module is not the shared-memory build');
     const memory = new WebAssembly.Memory({ initial, maximum: Math.ceil(limits.memory / 65536), shared: true });
@@ -137,7 +137,7 @@ async function startThreaded({ module, kernels, threads, poolURL, poolWorker, li
       kernels: kern,
       memory,
       threads,
-      spawn: () => new Worker(helperURL(poolWorker), { type: 'module', name: 'resnet-kernels' }),
+      spawn: () => new Worker(helperURL(poolURL), { type: 'module', name: HELPER_NAME }),
     });
     self.resnetLimits = { memory: limits.memory, model: limits.model, decode: limits.decode };
     const instance = await WebAssembly.instantiate(module, go.importObject);
@@ -154,11 +154,11 @@ async function startThreaded({ module, kernels, threads, poolURL, poolWorker, li
 
 // helperURL vets the pool's helper script for the Worker constructor under
 // Trusted Types (the CSP in cmd/serve allows one policy, "resnet"; this
-// worker is its own realm): the page's own pool-worker.mjs, nothing else.
+// worker is its own realm): the page's own pool.mjs, nothing else.
 let ttPolicy;
 function helperURL(u) {
   const url = new URL(u, self.location.href);
-  if (url.origin !== self.location.origin || !url.pathname.endsWith('/pool-worker.mjs')) {
+  if (url.origin !== self.location.origin || !url.pathname.endsWith('/kernels/pool.mjs')) {
     throw new Error(`refusing kernel helper URL ${u}`);
   }
   if (!self.trustedTypes) return url.href;

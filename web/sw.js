@@ -32,7 +32,7 @@ self.addEventListener('install', (ev) => {
       const res = await fetch('manifest.json?sw', { cache: 'no-cache' });
       if (!res.ok) throw new Error(`manifest.json: HTTP ${res.status}`);
       const m = await res.clone().json();
-      const urls = new Set(['./', ...(m.shell || []), m.wasmExec, m.kernels?.loader, ...(m.samples || []).map((s) => s.thumb)]);
+      const urls = new Set(['./', ...(m.shell || []), m.wasmExec, m.kernels?.loader, m.kernels?.pool, ...(m.samples || []).map((s) => s.thumb)]);
       urls.delete(undefined);
       await Promise.all(
         [...urls].map(async (u) => {
@@ -107,7 +107,7 @@ async function cacheFirst(req) {
 async function keepMissing(cache, res) {
   try {
     const m = await res.json();
-    for (const u of [...(m.shell || []), m.wasmExec, ...(m.samples || []).map((s) => s.thumb)]) {
+    for (const u of [...(m.shell || []), m.wasmExec, m.kernels?.loader, m.kernels?.pool, ...(m.samples || []).map((s) => s.thumb)]) {
       if (!u || (await cache.match(u))) continue;
       const r = await fetch(u);
       if (r.ok) await keep(cache, new Request(u), r);

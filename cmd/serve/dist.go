@@ -41,7 +41,7 @@ func writeDist(s *site, dir string) ([]string, error) {
 	}
 	urls = append(urls, mf.Shell...)
 	if k := mf.Kernels; k != nil {
-		urls = append(urls, k.Loader, k.Forwarder.URL, k.Kernels.URL, k.Pool, k.PoolWorker)
+		urls = append(urls, k.Loader, k.Forwarder.URL, k.Kernels.URL, k.Pool)
 		for _, a := range []*asset{k.Relaxed, k.Shared, k.RelaxedShared} {
 			if a != nil {
 				urls = append(urls, a.URL)
@@ -140,7 +140,7 @@ func relativeManifest(mf manifest) manifest {
 	mf.WasmExec = rel(mf.WasmExec)
 	if mf.Kernels != nil {
 		k := *mf.Kernels
-		k.Loader, k.Pool, k.PoolWorker = rel(k.Loader), rel(k.Pool), rel(k.PoolWorker)
+		k.Loader, k.Pool = rel(k.Loader), rel(k.Pool)
 		k.Forwarder, k.Kernels, k.Relaxed = relAsset(k.Forwarder), relAsset(k.Kernels), relAsset(k.Relaxed)
 		k.Shared, k.RelaxedShared = relAsset(k.Shared), relAsset(k.RelaxedShared)
 		mf.Kernels = &k

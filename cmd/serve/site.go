@@ -181,10 +181,9 @@ type kernels struct {
 	// Relaxed is the relaxed-SIMD build of Kernels, which the page uses
 	// where the browser validates it; optional.
 	Relaxed *asset `json:"relaxed,omitempty"`
-	// The thread pool: its module and helper script, and the kernel
-	// modules built on a shared memory; optional, all or none.
+	// The thread pool: its module (also its helpers' script), and the
+	// kernel modules built on a shared memory; optional, all or none.
 	Pool          string `json:"pool,omitempty"`
-	PoolWorker    string `json:"poolWorker,omitempty"`
 	Shared        *asset `json:"shared,omitempty"`
 	RelaxedShared *asset `json:"relaxedShared,omitempty"`
 }
@@ -322,10 +321,9 @@ func (s *site) kernels(m mount) *kernels {
 		k.Relaxed = &asset{Name: "kernels-relaxed.wasm", URL: relURL, SHA256: rel.sha256, Bytes: rel.size}
 	}
 	pool, poolURL := get("pool.mjs")
-	worker, workerURL := get("pool-worker.mjs")
 	shared, sharedURL := get("kernels-shared.wasm")
-	if pool != nil && worker != nil && shared != nil {
-		k.Pool, k.PoolWorker = poolURL, workerURL
+	if pool != nil && shared != nil {
+		k.Pool = poolURL
 		k.Shared = &asset{Name: "kernels-shared.wasm", URL: sharedURL, SHA256: shared.sha256, Bytes: shared.size}
 		if rel, relURL := get("kernels-relaxed-shared.wasm"); rel != nil {
 			k.RelaxedShared = &asset{Name: "kernels-relaxed-shared.wasm", URL: relURL, SHA256: rel.sha256, Bytes: rel.size}

@@ -63,7 +63,9 @@ describe('offline and installable', { skip: skipWithoutModel() }, () => {
         const mf = await (await fetch('/manifest.json')).json();
         const stored = localStorage.getItem('resnet-stored') || '';
         const kept = await caches.open('resnet-shell-v1').then((c) => c.match('/'));
-        return r?.active?.state === 'activated' && !!navigator.serviceWorker.controller && !!kept && stored.includes(mf.wasm.sha256) && stored.includes(mf.models.find((m) => m.url === mf.defaultModel).sha256);
+        // The engine build the page runs: the threaded one where it could share memory.
+        const wasm = (await window.resnet.ready).threads.threads > 1 ? mf.wasmShared : mf.wasm;
+        return r?.active?.state === 'activated' && !!navigator.serviceWorker.controller && !!kept && stored.includes(wasm.sha256) && stored.includes(mf.models.find((m) => m.url === mf.defaultModel).sha256);
       };
       for (let t0 = Date.now(); !(await ready()); await new Promise((r) => setTimeout(r, 500))) {
         if (Date.now() - t0 > 60000) throw new Error('the service worker and the caches were not ready within 60 s');

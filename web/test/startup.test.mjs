@@ -33,7 +33,7 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
       });
       const start = (re) => t.res.find((r) => re.test(r.path))?.start;
       const model = start(/^\/models\/.*\.rnm$/);
-      const wasm = start(/^\/wasm\/resnet\.wasm$/);
+      const wasm = start(/^\/wasm\/resnet(-shared)?\.wasm$/);
       assert.ok(model !== undefined && wasm !== undefined, `no model or wasm request: ${JSON.stringify(t.res.map((r) => r.path))}`);
       for (const m of ['resnet:boot', 'resnet:wasm-compiled', 'resnet:go-started', 'resnet:model-verified', 'resnet:model-loaded']) {
         assert.equal(typeof t.marks[m], 'number', `no ${m} mark: ${JSON.stringify(t.marks)}`);
@@ -54,7 +54,9 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
 
       // Then the cache writes: both files under their hashes, and listed.
       const mf = await page.evaluate(async () => (await fetch('/manifest.json')).json());
-      const want = [mf.wasm.sha256, mf.models.find((m) => m.url === mf.defaultModel).sha256];
+      // The engine build the page ran: the threaded one where it could share memory.
+      const built = (await page.evaluate(() => window.resnet.ready)).threads.threads > 1 ? mf.wasmShared : mf.wasm;
+      const want = [built.sha256, mf.models.find((m) => m.url === mf.defaultModel).sha256];
       await page.waitForFunction((w) => w.every((h) => (localStorage.getItem('resnet-stored') || '').includes(h)), want, { timeout: 30000 });
       const cached = await page.evaluate(async (w) => {
         const c = await caches.open('resnet-v1');
@@ -117,11 +119,16 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
   it('refuses an engine download that does not match its published hash, and caches nothing of it', async () => {
     // A valid module with one byte changed (the last, in a custom section):
     // it compiles, and only the hash can tell.
-    const wasm = readFileSync(join(ROOT, 'build', 'web', 'resnet.wasm'));
-    wasm[wasm.length - 1] ^= 0x01;
+    // Both builds: the page picks the threaded one where it may share memory.
+    const damaged = (name) => {
+      const b = readFileSync(join(ROOT, 'build', 'web', name));
+      b[b.length - 1] ^= 0x01;
+      return b;
+    };
+    const wasm = { 'resnet.wasm': damaged('resnet.wasm'), 'resnet-shared.wasm': damaged('resnet-shared.wasm') };
     const { ctx, close } = await launch();
     try {
-      await ctx.route('**/wasm/resnet.wasm?*', (route) => route.fulfill({ body: wasm, contentType: 'application/wasm' }));
+      await ctx.route(/\/wasm\/resnet(-shared)?\.wasm\?/, (route) => route.fulfill({ body: wasm[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'application/wasm' }));
       const page = ctx.pages()[0];
       await page.goto(`${srv.origin}/`);
       await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
@@ -131,7 +138,9 @@ describe('start-up', { skip: skipWithoutModel() }, () => {
         const mf = await (await fetch('/manifest.json')).json();
         await new Promise((r) => setTimeout(r, 1500)); // any write there would be would have begun
         const c = await caches.open('resnet-v1');
-        return { hinted: (localStorage.getItem('resnet-stored') || '').includes(mf.wasm.sha256), cached: !!(await c.match(`/__sha256/${mf.wasm.sha256}`)) };
+        const stored = localStorage.getItem('resnet-stored') || '';
+        const hashes = [mf.wasm.sha256, mf.wasmShared.sha256];
+        return { hinted: hashes.some((h) => stored.includes(h)), cached: (await Promise.all(hashes.map((h) => c.match(`/__sha256/${h}`)))).some(Boolean) };
       });
       assert.deepEqual(stored, { hinted: false, cached: false });
     } finally {

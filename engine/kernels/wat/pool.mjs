@@ -36,10 +36,22 @@
 //   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
 //   go.run(instance);
 //
-// spawn() returns a started helper worker (pool-worker.mjs) with
-// postMessage/on('message') (Node) or postMessage/onmessage (browser).
+// spawn() returns a started helper worker with postMessage/on('message')
+// (Node: pool-worker.mjs) or postMessage/onmessage (a browser: this very
+// module, as a module Worker named HELPER_NAME). The module imports nothing,
+// so its one versioned URL is all a cache (the page's service worker) must
+// keep.
 
-import { SLOTS } from './loader.mjs';
+// HELPER_NAME is the name a browser helper Worker is given: with it, this
+// module serves the kernels instead of being imported.
+export const HELPER_NAME = 'resnet-kernels';
+
+if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope && self.name === HELPER_NAME) {
+  self.onmessage = (e) => {
+    self.onmessage = null;
+    serveKernels(e.data, (m) => self.postMessage(m));
+  };
+}
 
 // The import Go's rewritten module reads its memory from.
 export const MEMORY_IMPORT = { module: 'env', name: 'memory' };
@@ -338,7 +350,11 @@ export async function attachKernelPool(go, { kernels, memory, threads, spawn }) 
       return 1;
     },
   };
-  for (const name of SLOTS) imports[name] = (...args) => k.exports[name](...args);
+  // Go imports every kernel the module exports (wasmabi checks that the
+  // forwarder, Go and kernels.wat agree).
+  for (const { name, kind } of WebAssembly.Module.exports(kernels)) {
+    if (kind === 'function') imports[name] = (...args) => k.exports[name](...args);
+  }
   SPLIT_NAMES.forEach((name, id) => {
     imports[name] = (...args) => {
       const parts = active;
