@@ -344,7 +344,7 @@ export class Engine extends EventTarget {
     if (!this.info) throw Object.assign(new Error('no model loaded'), { code: 'nomodel' });
     const t0 = performance.now();
     const f = await captureFrame(src, this.info);
-    const r = await this.#call({ op: 'classifyRGBA', pix: f.pix, width: f.width, height: f.height, k, downscale: 0 }, [f.pix]);
+    const r = await this.#call({ op: 'classifyRGBA', pix: f.pix, width: f.width, height: f.height, k, downscale: 0, live: true }, [f.pix]);
     r.ms = { capture: f.ms, ...r.ms, path: 'browser-resize' };
     return this.#result(r, t0);
   }

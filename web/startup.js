@@ -8,6 +8,7 @@
 import { LoadError, storeBytes } from './loader.js';
 
 let go = null; // the Go runtime; resnetGo is the API its main registers
+let kernelPool = null; // the thread pool (engine/kernels/wat/pool.mjs), if any
 let exited = null;
 let current = null; // the loaded model's info (resize and crop for the worker)
 let unstored = null; // {sha256, bytes} of the last model downloaded, until stored
@@ -148,8 +149,25 @@ async function startThreaded({ module, kernels, threads, poolURL, limits }, mark
     go = null;
     throw new LoadError(`Could not start on ${threads} threads: ${e.message}`, 'threads');
   }
+  kernelPool = pool;
   mark('go-started');
   return { ms: { start: performance.now() - t }, simd: true, threads: pool.threads };
+}
+
+// withLiveThreads runs f with one thread fewer in the pool: the camera's
+// live mode prepares the next frame on the page's thread while the worker
+// classifies this one, and on two cores a second kernel thread fought it
+// for the CPU (ResNet-50: 7.9 frames/s with 2 threads against 8.9 with 1,
+// make bench), so the pipeline keeps a core to itself.
+export async function withLiveThreads(f) {
+  const p = kernelPool;
+  if (!p || p.threads < 2) return f();
+  p.setThreads(p.threads - 1);
+  try {
+    return await f();
+  } finally {
+    p.setThreads(p.threads);
+  }
 }
 
 // helperURL vets the pool's helper script for the Worker constructor under

@@ -13,7 +13,7 @@
 // result.ms.path says which path ran.
 
 import { FACTOR, centreCut, dctHint, downscaleSize } from './downscale.js';
-import { api, checked, commit, expect, init, load, model, prepare, store } from './startup.js';
+import { api, checked, commit, expect, init, load, model, prepare, store, withLiveThreads } from './startup.js';
 
 const ops = {
   prepare,
@@ -178,7 +178,9 @@ async function pixels(src, size, factor, ms) {
 
 // classifyRGBA and classifyBitmap take pixels (ImageData, frames): they
 // too are downscaled by the browser when larger than the model needs.
-async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR, cam = false }) {
+// live: a camera frame in live mode (web/startup.js, withLiveThreads).
+async function classifyRGBA({ pix, width, height, k = 5, downscale = FACTOR, cam = false, live = false }) {
+  if (live) return withLiveThreads(() => classifyRGBA({ pix, width, height, k, downscale, cam }));
   const t0 = performance.now();
   const { resize } = sizes();
   const size = downscaleSize(width, height, resize, downscale);

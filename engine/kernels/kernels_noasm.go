@@ -52,7 +52,7 @@ func winogradOutput(out []float32, ldo int, m []int32, ms, ldm, h, w, n, tw, t0,
 
 func winogradWeights(u []int16, wq []int8, n, c int) bool { return false }
 
-func winogradConv(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) bool {
+func winogradConv(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1, chunk int, ws *WinogradWorkspace) bool {
 	return false
 }
 

@@ -295,10 +295,10 @@ func winogradConvSIMD(out, src unsafe.Pointer, h, w, c int32, u unsafe.Pointer, 
 // winogradConv is one chunk of Conv3x3Winograd in one call: the bounds of
 // its three steps, as their own hooks check them, then the kernel that runs
 // them in turn (which a thread pool splits by tiles: wat/pool.mjs).
-func winogradConv(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1 int, ws *WinogradWorkspace) bool {
+func winogradConv(out []float32, src []uint16, h, w, c int, u []int16, n int, ep *Epilogue, t0, t1, chunk int, ws *WinogradWorkspace) bool {
 	cp, np := PaddedK2(c), PaddedN(n)
 	_, tw := WinogradTiles(h, w)
-	vs, ms := ws.chunk*cp, ws.chunk*np
+	vs, ms := chunk*cp, chunk*np
 	mt := t1 - t0
 	if !useSIMD || mt <= 0 || !winogradInputFits(ws.v, vs, cp, src, h, w, c, tw, t0, t1) ||
 		!gemmS16S16Fits(ws.m[15*ms:], np, ws.v[15*vs:], cp, mt, cp, u[15*np*cp:], n) ||

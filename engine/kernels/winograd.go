@@ -207,6 +207,14 @@ func NewWinogradWorkspace(c, n int) *WinogradWorkspace {
 	}
 }
 
+// chunkFor is the tiles per chunk for a layer of cp × np, which may be
+// smaller than the workspace's largest: the same buffers hold more of its
+// tiles, so it runs in fewer, larger chunks — for a thread pool, fewer
+// wake-ups and parts large enough to keep both cores busy.
+func (ws *WinogradWorkspace) chunkFor(cp, np int) int {
+	return max(ws.chunk, min(ws.chunk*ws.cp/cp, ws.chunk*ws.np/np)&^3)
+}
+
 // Conv3x3Winograd computes tiles t0…t1 of a stride-1, pad-1 3×3 convolution
 // of src (h×w×c u16, zero point 0) with u from WinogradWeights, writing out
 // (h×w×n f32, HWC) through ep, whose ZeroPoint must be 0. Splitting the
@@ -217,10 +225,11 @@ func Conv3x3Winograd(out []float32, src []uint16, h, w, c int, u []int16, n int,
 		panic(fmt.Sprintf("kernels: Winograd conv %d→%d with zero point %d does not fit its workspace or range", c, n, ep.ZeroPoint))
 	}
 	_, tw := WinogradTiles(h, w)
-	vs, ms := ws.chunk*cp, ws.chunk*np
-	for c0 := t0; c0 < t1; c0 += ws.chunk {
-		c1 := min(t1, c0+ws.chunk)
-		if winogradConv(out, src, h, w, c, u, n, ep, c0, c1, ws) {
+	chunk := ws.chunkFor(cp, np)
+	vs, ms := chunk*cp, chunk*np
+	for c0 := t0; c0 < t1; c0 += chunk {
+		c1 := min(t1, c0+chunk)
+		if winogradConv(out, src, h, w, c, u, n, ep, c0, c1, chunk, ws) {
 			continue
 		}
 		WinogradInputU16(ws.v, vs, cp, src, h, w, c, tw, c0, c1)
