@@ -109,7 +109,7 @@ export function writeResults(res, path) {
   if (res.webcams?.length) {
     s.push('## Chromium: webcam');
     s.push('');
-    s.push(`Live mode of the demo page (int8) with Chromium's fake camera fed a ${res.webcams[0].clip} Y4M clip of testdata/photos/chelsea.png; results shown per second (the live card's count, read once a second).`);
+    s.push(`Live mode of the demo page (int8) with Chromium's fake camera fed a ${res.webcams[0].clip} Y4M clip of testdata/photos/chelsea.png; results shown per second (the live card's count, read once a second). Threads: the page's \`?threads=\`; live frames run with one kernel thread fewer than that (web/startup.js, withLiveThreads), so that the page's frame pipeline keeps a core: on this 2-core machine both rows classify live frames on one thread.`);
     s.push('');
     s.push(table(['', 'frames/s', 'over the whole span', 'last timing line'], res.webcams.map((w) => [`${NAMES[w.model]}, ${w.threads} thread${w.threads > 1 ? 's' : ''}`, fmt(w.fps), w.overall ? w.overall.toFixed(1) : '—', (w.timing || '').trim()])));
     s.push('');

@@ -3,7 +3,8 @@
 // the overhead case) give the single thread's answer bit for bit —
 // probabilities are float64 copies of float32 values, compared exactly —
 // the default takes one thread per core, and the page says how many threads
-// run and, when only one, why.
+// run and, when only one, why (pure-Go kernels, a shared memory the browser
+// refuses, as iOS may).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,30 @@ describe('threads: the kernels on a shared memory (ResNet-50 int8)', { skip: ski
     assert.deepEqual(r.errors, []);
     assert.equal(r.info.threads.threads, 1);
     assert.equal(r.shown, '1 (the pure-Go kernels run on one thread)');
+  });
+
+  it('runs single-threaded, and says why, where the browser refuses the shared memory', async () => {
+    // As iOS may: a shared memory of the size the model needs is refused.
+    const { ctx, close } = await launch();
+    try {
+      await ctx.addInitScript(() => {
+        const Memory = WebAssembly.Memory;
+        WebAssembly.Memory = function (d) {
+          if (d && d.shared) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+          return new Memory(d);
+        };
+        WebAssembly.Memory.prototype = Memory.prototype;
+      });
+      const { page, consoleLines } = await openDemo(ctx, `${srv.origin}/?threads=2`);
+      const info = await page.evaluate(() => window.resnet.ready);
+      const top = await page.evaluate(async () => (await window.resnet.classify(await (await fetch('/samples/coffee.jpg')).blob())).top[0].index);
+      assert.equal(info.threads.threads, 1);
+      assert.equal(await page.locator('#mi-threads').textContent(), '1 (this browser would not allocate the shared memory)');
+      assert.equal(top, 967);
+      assert.deepEqual(consoleLines.filter((l) => /^(error|pageerror)/.test(l)), []);
+    } finally {
+      await close();
+    }
   });
 
   it('refuses a bad ?threads= value with a clear message', async () => {
