@@ -140,23 +140,29 @@ export function initialPages(module) {
 
 // ---------------------------------------------------- splitting the work
 
-// The control block, Int32 slots: the generation (bumped per job), parts
-// done, the kernel, the parts, the running maximum going in (f32), then
-// per part its maximum coming out (f32) and which job last claimed it, then
-// the arguments.
+// The control block, Int32 slots: the generation, parts done, the kernel,
+// the parts, the running maximum going in (f32), the stop flag, helpers
+// inside a job, then per part its maximum coming out (f32) and its claim,
+// then the arguments.
 //
-// Part p is thread p's, but a part is claimed before it is run (CLAIM + p
-// set to the job's generation), and a thread that has run its own claims
-// any part not yet claimed. Without that, with more threads than cores,
-// every layer would wait for the OS to give a helper a time slice; with
-// parts simply taken in turn, the caller would often take them all before
-// a sleeping helper woke.
+// A job is published in two steps: GEN odd while the caller writes it
+// (after every helper has left the last job: INSIDE = 0), even once it is
+// there. A helper enters only an even generation and checks it again after
+// saying it is inside, so no helper ever reads a job being written, and no
+// claim of an old job lands on a new one.
+//
+// Part p is thread p's, but a part is claimed (CLAIM + p from 0 to 1)
+// before it runs, and a thread that has run its own claims any part still
+// unclaimed. Without that, with more threads than cores, every layer would
+// wait for the OS to give a helper a time slice; with parts simply taken in
+// turn, the caller would often take them all before a sleeping helper woke.
 const GEN = 0;
 const DONE = 1;
 const KERNEL = 2;
 const PARTS = 3;
 const MAX_IN = 4;
 const STOP = 5;
+const INSIDE = 6;
 const MAX_OUT = 8; // MAX_OUT + part, up to MAX_THREADS
 export const MAX_THREADS = 32;
 const CLAIM = MAX_OUT + MAX_THREADS; // CLAIM + part
@@ -261,23 +267,15 @@ function waitFor(ctl, slot, notValue) {
   while (Atomics.load(ctl, slot) === notValue) Atomics.wait(ctl, slot, notValue);
 }
 
-// takeParts runs part `own` of job gen, then any part nobody has claimed.
-// Generations count modulo 2²⁴; a claim newer than gen means the job is
-// over (a helper that woke late), equal means taken.
-function takeParts(exports, ctl, f32, gen, own) {
+// takeParts runs part `own` of the published job, then any part nobody
+// has claimed.
+function takeParts(exports, ctl, f32, own) {
   const parts = ctl[PARTS];
   for (let i = 0; i < parts; i++) {
     const p = (own + i) % parts;
-    for (;;) {
-      const c = Atomics.load(ctl, CLAIM + p);
-      const age = (gen - c) & 0xffffff;
-      if (age === 0) break; // taken
-      if (age >= 1 << 23) return; // a later job's: this one is done
-      if (Atomics.compareExchange(ctl, CLAIM + p, c, gen) !== c) continue;
-      runPart(exports, ctl, f32, p);
-      if (Atomics.add(ctl, DONE, 1) === parts - 1) Atomics.notify(ctl, DONE);
-      break;
-    }
+    if (Atomics.compareExchange(ctl, CLAIM + p, 0, 1) !== 0) continue;
+    runPart(exports, ctl, f32, p);
+    if (Atomics.add(ctl, DONE, 1) === parts - 1) Atomics.notify(ctl, DONE);
   }
 }
 
@@ -359,16 +357,18 @@ export async function attachKernelPool(go, { kernels, memory, threads, spawn }) 
     imports[name] = (...args) => {
       const parts = active;
       if (parts === 1 || size(name, args) < MIN_ROWS) return k.exports[name](...args);
+      const gen = Atomics.add(ctl, GEN, 1) + 1; // odd: being written
+      for (let n; (n = Atomics.load(ctl, INSIDE)) !== 0; ) waitFor(ctl, INSIDE, n);
       ctl[KERNEL] = id;
       ctl[PARTS] = parts;
       f32[MAX_IN] = k.exports.max_get();
       ctl.set(args, ARGS);
       for (const i of F32_ARGS[name] || []) f32[ARGS + i] = args[i];
+      ctl.fill(0, CLAIM, CLAIM + parts);
       Atomics.store(ctl, DONE, 0);
-      const gen = (Atomics.load(ctl, GEN) + 1) & 0xffffff;
-      Atomics.store(ctl, GEN, gen);
+      Atomics.store(ctl, GEN, gen + 1); // even: published
       Atomics.notify(ctl, GEN);
-      takeParts(k.exports, ctl, f32, gen, 0);
+      takeParts(k.exports, ctl, f32, 0);
       for (let done; (done = Atomics.load(ctl, DONE)) < parts; ) waitFor(ctl, DONE, done);
       let mx = f32[MAX_OUT];
       for (let p = 1; p < parts; p++) mx = Math.max(mx, f32[MAX_OUT + p]);
@@ -384,7 +384,7 @@ export async function attachKernelPool(go, { kernels, memory, threads, spawn }) 
     },
     stop() {
       Atomics.store(ctl, STOP, 1);
-      Atomics.store(ctl, GEN, (Atomics.load(ctl, GEN) + 1) & 0xffffff);
+      Atomics.add(ctl, GEN, 2);
       Atomics.notify(ctl, GEN);
       for (const w of helpers) w.terminate();
     },
@@ -410,6 +410,9 @@ export function serveKernels({ kernels, memory, control, part }, reply) {
     waitFor(ctl, GEN, seen);
     seen = Atomics.load(ctl, GEN);
     if (Atomics.load(ctl, STOP)) return;
-    takeParts(exports, ctl, f32, seen, part);
+    if (seen & 1) continue; // being written: wait for it
+    Atomics.add(ctl, INSIDE, 1);
+    if (Atomics.load(ctl, GEN) === seen) takeParts(exports, ctl, f32, part);
+    if (Atomics.sub(ctl, INSIDE, 1) === 1) Atomics.notify(ctl, INSIDE);
   }
 }
