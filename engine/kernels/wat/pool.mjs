@@ -187,39 +187,9 @@ const SPLIT = {
   gemm_u16s16: gemmRows(2),
   // out ldo a lda m k w n scale bias res relu: the same row arguments
   gemm_f32: gemmRows(4),
-  // out ldo a lda m kp w n (int32 out, int16 a), no epilogue
-  gemm_s16s16: (a, p, n) => {
-    const r = rows(a[4], p, n);
-    if (!r) return null;
-    const s = a.slice();
-    s[0] = a[0] + r[0] * a[1] * 4;
-    s[2] = a[2] + r[0] * a[3] * 2;
-    s[4] = r[1] - r[0];
-    return s;
-  },
-  // v vs ldv src h w c tw t0 t1 zeros: V[ξ][t − t0] rows of ldv int16
-  winograd_in_u16: (a, p, n) => {
-    const r = rows(a[9] - a[8], p, n);
-    if (!r) return null;
-    const s = a.slice();
-    s[0] = a[0] + r[0] * a[2] * 2;
-    s[8] = a[8] + r[0];
-    s[9] = a[8] + r[1];
-    return s;
-  },
-  // out ldo m ms ldm h w n tw t0 t1 scale bias res relu: M[ξ][t − t0] rows
-  // of ldm int32; out and res are addressed by pixel
-  winograd_out: (a, p, n) => {
-    const r = rows(a[10] - a[9], p, n);
-    if (!r) return null;
-    const s = a.slice();
-    s[2] = a[2] + r[0] * a[4] * 4;
-    s[9] = a[9] + r[0];
-    s[10] = a[9] + r[1];
-    return s;
-  },
   // out src h w c u n t0 t1 v vs m ms zeros scale bias res relu: a chunk of
-  // the three above; V rows of cp = c + c%2 int16, M rows of np = ⌈n/8⌉·8
+  // winograd_in_u16, 16 × gemm_s16s16 and winograd_out (those three alone
+  // run only where this one declines, which they would too); V rows of cp = c + c%2 int16, M rows of np = ⌈n/8⌉·8
   // int32, both from t0
   winograd_conv: (a, p, n) => {
     const r = rows(a[8] - a[7], p, n);
@@ -254,8 +224,7 @@ const MIN_ROWS = 8;
 
 const SPLIT_NAMES = Object.keys(SPLIT);
 // The rows (tiles) of a call: what is split.
-const size = (name, a) =>
-  name === 'winograd_in_u16' ? a[9] - a[8] : name === 'winograd_out' ? a[10] - a[9] : name === 'winograd_conv' ? a[8] - a[7] : a[4];
+const size = (name, a) => (name === 'winograd_conv' ? a[8] - a[7] : a[4]);
 
 // How long a waiting thread polls before it sleeps in Atomics.wait: a
 // layer's parts end within microseconds of each other, and a futex wake-up
@@ -283,21 +252,15 @@ function takeParts(exports, ctl, f32, own) {
 function runPart(exports, ctl, f32, part) {
   const parts = ctl[PARTS];
   const name = SPLIT_NAMES[ctl[KERNEL]];
-  const nargs = SPLIT_ARGS[name];
-  const args = Array.from(ctl.subarray(ARGS, ARGS + nargs));
-  for (const i of F32_ARGS[name] || []) args[i] = f32[ARGS + i];
+  // Every argument of a split kernel is an i32 (sizes and addresses); an
+  // exported wasm function's length is its parameter count.
+  const args = Array.from(ctl.subarray(ARGS, ARGS + exports[name].length));
   exports.max_reset(f32[MAX_IN]);
   const sub = SPLIT[name](args, part, parts);
   if (sub) exports[name](...sub);
   f32[MAX_OUT + part] = exports.max_get();
 }
 
-// Which arguments are f32 (the rest are i32: sizes and addresses). None of
-// the split kernels has one today; quantize_u16, elementwise and memory-
-// bound, ran slower split (a wake-up per 60 µs call).
-const F32_ARGS = {};
-
-const SPLIT_ARGS = { gemm_u16s8: 14, gemm_u16s16: 14, gemm_f32: 12, gemm_s16s16: 8, winograd_in_u16: 11, winograd_out: 15, winograd_conv: 18 };
 
 // attachKernelPool adds the "kernels" imports to go.importObject (and the
 // shared memory as MEMORY_IMPORT): a pool of `threads` threads — the
@@ -363,7 +326,6 @@ export async function attachKernelPool(go, { kernels, memory, threads, spawn }) 
       ctl[PARTS] = parts;
       f32[MAX_IN] = k.exports.max_get();
       ctl.set(args, ARGS);
-      for (const i of F32_ARGS[name] || []) f32[ARGS + i] = args[i];
       ctl.fill(0, CLAIM, CLAIM + parts);
       Atomics.store(ctl, DONE, 0);
       Atomics.store(ctl, GEN, gen + 1); // even: published
