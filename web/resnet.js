@@ -30,11 +30,9 @@ export function threadPlan(manifest, threads, kernelMode) {
   const want = Math.max(1, Math.min(MAX_THREADS, asked));
   const one = (why) => ({ threads: 1, asked: want, why, limits: null });
   if (want === 1) return one(threads ? 'asked for 1 thread' : 'one core');
-  // Firefox ESR hung on one of the page tests with the pool (a paste by
-  // URL never answered), not yet understood: off there unless asked for.
-  if (threads == null && /Firefox\//.test(navigator.userAgent)) return one('off by default in Firefox for now (?threads=N turns it on)');
   if (kernelMode === 'go') return one('the pure-Go kernels run on one thread');
-  if (!self.crossOriginIsolated || typeof SharedArrayBuffer !== 'function') return one('the page is not cross-origin isolated');
+  if (!self.crossOriginIsolated) return one('the page is not cross-origin isolated');
+  if (typeof SharedArrayBuffer !== 'function') return one('this browser has no SharedArrayBuffer');
   if (!manifest.wasmShared || !manifest.kernels?.pool || !manifest.kernels?.shared) return one('the server has no threaded build');
   const limits = memoryLimits(manifest);
   try {

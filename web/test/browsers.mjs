@@ -139,12 +139,13 @@ function freePort() {
 }
 
 // launchWebKit starts WebKitWebDriver under Xvfb and a MiniBrowser session.
-// args: extra MiniBrowser options (WebKitSettings, e.g. mock cameras).
-export async function launchWebKit({ args = [], viewport = { width: 1280, height: 900 } } = {}) {
+// args: extra MiniBrowser options (WebKitSettings, e.g. mock cameras); env:
+// extra environment for the driver and the browser it starts.
+export async function launchWebKit({ args = [], env = {}, viewport = { width: 1280, height: 900 } } = {}) {
   const { Builder } = require('selenium-webdriver');
   const port = await freePort();
   // Its own process group, so that Xvfb, the driver and the browser all go.
-  const proc = spawn('xvfb-run', ['-a', '-s', '-screen 0 1920x1200x24', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('xvfb-run', ['-a', '-s', '-screen 0 1920x1200x24', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const kill = () => {
     try {
       process.kill(-proc.pid, 'SIGKILL');

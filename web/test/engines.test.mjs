@@ -29,8 +29,16 @@ const ENGINES = [
   // there carries the photo's address (which the page fetches), not a file.
   { name: 'Firefox ESR', launch: () => launchFirefox({ prefs: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true } }), camera: true, paste: 'url' },
   // WebKit's mock camera (a WebKitSettings switch of MiniBrowser) films a
-  // generated pattern too.
-  { name: 'WebKit', launch: () => launchWebKit({ args: ['--enable-media-stream=true', '--enable-mock-capture-devices=true'] }), camera: true, paste: 'file' },
+  // generated pattern too. Safari shares memory in a cross-origin-isolated
+  // page; Debian's WebKitGTK builds JavaScriptCore with SharedArrayBuffer
+  // off (crossOriginIsolated is true, the constructor missing), so the
+  // engine's option turns it on as Safari has it, for the thread pool.
+  {
+    name: 'WebKit',
+    launch: () => launchWebKit({ args: ['--enable-media-stream=true', '--enable-mock-capture-devices=true'], env: { JSC_useSharedArrayBuffer: 'true' } }),
+    camera: true,
+    paste: 'file',
+  },
 ];
 
 // cards reads every result card: name, top-1, error text.
@@ -81,11 +89,13 @@ for (const engine of ENGINES) {
 
     it('loads the default model', async () => {
       assert.equal(await b.evaluate(() => document.body.dataset.ready), 'true', await b.evaluate(() => document.getElementById('load-error').textContent));
-      const info = await b.evaluate(() => window.resnet.ready.then((i) => ({ depth: i.depth, classes: i.classes, kernels: i.kernels })));
+      const info = await b.evaluate(() => window.resnet.ready.then((i) => ({ depth: i.depth, classes: i.classes, kernels: i.kernels, threads: i.threads, cores: navigator.hardwareConcurrency })));
       assert.equal(info.depth, 50);
       assert.equal(info.classes, 1000);
       // Both engines have WebAssembly SIMD: the kernels must be linked.
       assert.equal(info.kernels, 'simd');
+      // One thread per core by default: the pool, in this engine too.
+      assert.equal(info.threads.threads, Math.min(info.cores, 32), `${b.name}: ${info.threads.threads} thread(s) on ${info.cores} cores (${info.threads.why})`);
     });
 
     it('classifies files from the file input with the command line\'s top-1', async () => {
@@ -135,6 +145,16 @@ for (const engine of ENGINES) {
       assert.deepEqual(live, { bars: 5, state: 'live' });
       await b.evaluate(() => document.getElementById('cam-start').click());
       assert.equal(await b.evaluate(() => document.getElementById('cam-status').dataset.state), 'off');
+    });
+
+    // Firefox hands clients.claim() to every client, kernel helpers too:
+    // helpers that never left Atomics.wait kept the service worker
+    // "activating", and it held every later fetch of the page (a pasted
+    // address never answered).
+    it('lets its service worker take control while the thread pool runs', async () => {
+      await waitFor(b, () => navigator.serviceWorker.controller?.state === 'activated', null, { timeout: 60000, what: 'an activated service worker in control' });
+      const got = await b.evaluate(() => fetch('/samples/coffee.jpg?after-claim').then((r) => `${r.status} ${r.headers.get('content-type')}`));
+      assert.equal(got, '200 image/jpeg');
     });
 
     it('fetches the manifest once, breaks no CSP rule and logs no error; screenshots', async () => {

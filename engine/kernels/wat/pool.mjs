@@ -353,9 +353,19 @@ export async function attachKernelPool(go, { kernels, memory, threads, spawn }) 
   };
 }
 
+// How long an idle helper sleeps in Atomics.wait before it goes back to its
+// event loop for a moment. A worker blocked in Atomics.wait runs none of the
+// browser's tasks for it, and Firefox waits on those: clients.claim() in the
+// page's service worker sets the controller of every client, helpers
+// included, and until they take that task the service worker stays
+// "activating" and holds every fetch of the page. A job published while a
+// helper is away is not lost: the caller runs any part nobody claimed.
+const IDLE_MS = 20;
+
 // serveKernels is a helper's whole life (pool-worker.mjs calls it with the
 // first message): instantiate the kernels on the shared memory, say so,
-// then run its part of every job until the pool stops.
+// then run its part of every job until the pool stops, returning to its
+// event loop whenever it has been idle for IDLE_MS.
 export function serveKernels({ kernels, memory, control, part }, reply) {
   let exports;
   try {
@@ -368,13 +378,27 @@ export function serveKernels({ kernels, memory, control, part }, reply) {
   const f32 = new Float32Array(control);
   let seen = Atomics.load(ctl, GEN); // before saying ready: no job can be missed
   reply({ ok: true });
-  for (;;) {
-    waitFor(ctl, GEN, seen);
-    seen = Atomics.load(ctl, GEN);
-    if (Atomics.load(ctl, STOP)) return;
-    if (seen & 1) continue; // being written: wait for it
-    Atomics.add(ctl, INSIDE, 1);
-    if (Atomics.load(ctl, GEN) === seen) takeParts(exports, ctl, f32, part);
-    if (Atomics.sub(ctl, INSIDE, 1) === 1) Atomics.notify(ctl, INSIDE);
-  }
+  const serve = () => {
+    for (;;) {
+      if (!waitForJob(ctl, seen)) {
+        setTimeout(serve, 0);
+        return;
+      }
+      seen = Atomics.load(ctl, GEN);
+      if (Atomics.load(ctl, STOP)) return;
+      if (seen & 1) continue; // being written: wait for it
+      Atomics.add(ctl, INSIDE, 1);
+      if (Atomics.load(ctl, GEN) === seen) takeParts(exports, ctl, f32, part);
+      if (Atomics.sub(ctl, INSIDE, 1) === 1) Atomics.notify(ctl, INSIDE);
+    }
+  };
+  serve();
+}
+
+// waitForJob is waitFor on the generation, for at most about IDLE_MS: false
+// when it is still `seen` by then.
+function waitForJob(ctl, seen) {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, GEN) !== seen) return true;
+  Atomics.wait(ctl, GEN, seen, IDLE_MS);
+  return Atomics.load(ctl, GEN) !== seen;
 }
