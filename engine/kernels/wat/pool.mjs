@@ -16,15 +16,17 @@
 //     Go runs parallelRows as one chunk) or per chunk of Winograd tiles
 //     (winograd_conv). For the kernels that carry the multiply-adds — the
 //     GEMMs and the Winograd convolution — the import here splits the
-//     call's rows (or tiles) into one part per thread, wakes the helpers
+//     call's rows, output channels or tiles into one part per thread (a
+//     GEMM by whichever of its operands is larger), wakes the helpers
 //     (Atomics.notify on a small control block), runs part 0 itself, takes
 //     any part a helper has not started, and waits for the rest
 //     (Atomics.wait, allowed in workers and Node). Every other kernel runs
 //     on the caller's instance: they are memory-bound and short, and split
 //     they ran slower.
 //
-// Same bits for any thread count: a row's (a tile's) result depends only on
-// that row's inputs, parts are whole 4-row tiles, and the one cross-part
+// Same bits for any thread count: an output's value depends only on its
+// row's (tile's) inputs and its channel's weights, parts are whole 4-row
+// tiles or 8-channel panels, and the one cross-part
 // value, the epilogues' running maximum, is combined with the same
 // maximum the kernels use (NaN wins, +0 above −0).
 //
@@ -180,13 +182,14 @@ function rows(m, part, parts) {
 // SPLIT says, per kernel that is worth spreading, how to make part p of n
 // from the call's arguments (a plain array; addresses are byte offsets in
 // the shared memory), or null when that part is empty. Only arguments that
-// select rows or tiles change; the kernels then run unchanged.
+// select rows, channels or tiles change; the kernels then run unchanged.
 const SPLIT = {
-  // out ldo a lda m kp w n zp wsum scale bias res relu
-  gemm_u16s8: gemmRows(2),
-  gemm_u16s16: gemmRows(2),
-  // out ldo a lda m k w n scale bias res relu: the same row arguments
-  gemm_f32: gemmRows(4),
+  // out ldo a lda m kp w n zp wsum scale bias res relu: u16 activations,
+  // s8 or s16 weights; wsum, scale and bias per output channel
+  gemm_u16s8: gemmSplit(2, 1, [9, 10, 11]),
+  gemm_u16s16: gemmSplit(2, 2, [9, 10, 11]),
+  // out ldo a lda m k w n scale bias res relu
+  gemm_f32: gemmSplit(4, 4, [8, 9]),
   // out src h w c u n t0 t1 v vs m ms zeros scale bias res relu: a chunk of
   // winograd_in_u16, 16 × gemm_s16s16 and winograd_out (those three alone
   // run only where this one declines, which they would too); V rows of cp = c + c%2 int16, M rows of np = ⌈n/8⌉·8
@@ -203,19 +206,45 @@ const SPLIT = {
   },
 };
 
-function gemmRows(aBytes) {
-  // out ldo a lda m …, with res at 12 (u16) or 10 (f32) counted from the end
+// gemmSplit makes a GEMM's parts. Each part reads all of one operand: split
+// by rows, every part reads all the weights; by output channels (whole
+// panels of 8), all the activations. So the larger operand is the one split:
+// the weights in late layers (ResNet-50's last stage: 49 rows against 2048
+// channels), the activations early on. aBytes, wBytes: an activation's and
+// a weight's size; perChannel: the positions of the per-channel arrays
+// (addresses, 0 for none). The residual, like out, moves with the part's
+// rows or channels.
+function gemmSplit(aBytes, wBytes, perChannel) {
   return (a, p, n) => {
-    const r = rows(a[4], p, n);
-    if (!r) return null;
     const s = a.slice();
     const res = a.length - 2;
-    s[0] = a[0] + r[0] * a[1] * 4;
-    s[2] = a[2] + r[0] * a[3] * aBytes;
-    s[4] = r[1] - r[0];
-    if (a[res] !== 0) s[res] = a[res] + r[0] * a[1] * 4;
+    if (a[7] * wBytes <= a[4] * aBytes) {
+      const r = rows(a[4], p, n);
+      if (!r) return null;
+      s[0] = a[0] + r[0] * a[1] * 4;
+      s[2] = a[2] + r[0] * a[3] * aBytes;
+      s[4] = r[1] - r[0];
+      if (a[res] !== 0) s[res] = a[res] + r[0] * a[1] * 4;
+      return s;
+    }
+    const c = channels(a[7], p, n);
+    if (!c) return null;
+    s[0] = a[0] + c[0] * 4;
+    s[6] = a[6] + c[0] * a[5] * wBytes; // panels of 8 channels × k weights
+    s[7] = c[1] - c[0];
+    for (const i of perChannel) if (a[i] !== 0) s[i] = a[i] + c[0] * 4;
+    if (a[res] !== 0) s[res] = a[res] + c[0] * 4;
     return s;
   };
+}
+
+// channels splits n output channels into parts of whole 8-channel panels;
+// null for an empty part.
+function channels(n, part, parts) {
+  const chunk = Math.ceil(Math.ceil(n / parts) / 8) * 8;
+  const c0 = part * chunk;
+  const c1 = Math.min(n, c0 + chunk);
+  return c0 < c1 ? [c0, c1] : null;
 }
 
 // How few rows (tiles) a call must have to be split: below it the wake-up
