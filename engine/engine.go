@@ -132,6 +132,10 @@ func (m *Model) Reserve() { m.net.Reserve(m.net.Meta.Pre.Crop, m.net.Meta.Pre.Cr
 // makes a fresh instance for every image — the edge — turns it off.
 func (m *Model) SetWinograd(on bool) { m.net.SetWinograd(on) }
 
+// ObserveConvInputs passes every convolution's input of a float32 model to
+// f during later classifications (resnet.Net.ObserveConvInputs).
+func (m *Model) ObserveConvInputs(f resnet.ConvInputs) { m.net.ObserveConvInputs(f) }
+
 // Info describes the model.
 func (m *Model) Info() Info {
 	meta := m.net.Meta

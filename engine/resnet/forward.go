@@ -125,6 +125,9 @@ func (n *Net) conv(c *conv, in, out *tensor, residual *tensor, relu bool) {
 		a = s.colf[:m*c.lda]
 		kernels.Im2col(a, c.lda, in.f, in.h, in.w, in.c, c.k, c.stride, c.pad, 0)
 	}
+	if n.observe != nil {
+		n.observe(c.name, a, m, c.lda)
+	}
 	parallelRows(m, func(_, r0, r1 int) {
 		e := ep.Rows(r0, c.out)
 		kernels.GemmF32(out.f[r0*c.out:], c.out, a[r0*c.lda:], c.lda, r1-r0, c.lda, c.wf, c.out, &e)

@@ -48,8 +48,20 @@ type Net struct {
 	fcScale, fcBias []float32
 	winograd        bool // run stride-1 3×3 convs as Winograd F(2×2, 3×3)
 	recomputeMax    bool // quantize ignores the maxima the epilogues tracked (tests)
+	observe         ConvInputs
 	run             state
 }
+
+// ConvInputs sees a convolution's input as its GEMM reads it: m rows of
+// k·k·in values (HWC im2col order, zeros where the kernel overhangs the
+// border), row i at rows[i*k:]. The slice is the Net's, valid only during
+// the call.
+type ConvInputs func(layer string, rows []float32, m, k int)
+
+// ObserveConvInputs has every later Forward of a float32 model call f with
+// each convolution's input, before the convolution runs (nil: no longer).
+// The converter calibrates the int8 model with it; int8 models ignore it.
+func (n *Net) ObserveConvInputs(f ConvInputs) { n.observe = f }
 
 // New builds a Net over a parsed model file. Weights stay in the file's
 // bytes; nothing is copied but the small per-channel vectors a kernel needs.

@@ -95,10 +95,15 @@ func fullFixture(t *testing.T, dir, model string, batch int) (in, want []float32
 	return in, want, batch
 }
 
-// fullLogits converts n to q and runs the batch as classify -tensor does.
+// fullLogits converts n to q as convert does by default and runs the batch
+// as classify -tensor does.
 func fullLogits(t *testing.T, n *net.Network, q modelfile.Quant, in []float32, batch int) []float32 {
 	t.Helper()
-	b, err := encode.Encode(n, q, modelfile.Source{Format: "test"})
+	opt, err := options(n, q, encode.DefaultWide(n), "") // as convert does by default
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := encode.EncodeOptions(n, q, modelfile.Source{Format: "test"}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

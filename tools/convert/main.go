@@ -1,7 +1,7 @@
 // Command convert turns a ResNet checkpoint into the project's model file.
 //
-//	convert -in SOURCE -out FILE [-quant int8|f32] [-wide auto|none|LAYER,…] [-report DIR]
-//	        [-name NAME] [-labels FILE] [-force]
+//	convert -in SOURCE -out FILE [-quant int8|f32] [-wide auto|none|LAYER,…] [-calib DIR|none]
+//	        [-report DIR] [-name NAME] [-labels FILE] [-force]
 //
 // SOURCE is a TF.js layers model.json (weight shards beside it), a PyTorch
 // .pth state dict of a torchvision ResNet, or an ONNX file of a ResNet. The
@@ -10,7 +10,10 @@
 // told by the content, not the name. The same input always gives the same
 // bytes. -out is never one of the inputs nor anything but a regular file,
 // and an existing file is replaced only with -force. -wide names the layers
-// an int8 model keeps at 16-bit weights (auto: encode.DefaultWide); -report
+// an int8 model keeps at 16-bit weights (auto: encode.DefaultWide); -calib
+// the photos an int8 model's bias correction is measured on (default: the
+// converter's own, package calib, so no download is needed; calibrate.go);
+// -report
 // prints, for the photos in DIR, how much each layer's quantisation adds to
 // the logits' error (report.go).
 package main
@@ -26,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/inbrowser-ai/resnet/engine/modelfile"
+	"github.com/inbrowser-ai/resnet/tools/convert/calib"
 	"github.com/inbrowser-ai/resnet/tools/convert/encode"
 	"github.com/inbrowser-ai/resnet/tools/convert/imagenet"
 	"github.com/inbrowser-ai/resnet/tools/convert/net"
@@ -49,6 +53,7 @@ func run(args []string, log io.Writer) error {
 	labels := fs.String("labels", "", "class names: a text file (one per line) or a JSON list/object; default: ImageNet-1k")
 	force := fs.Bool("force", false, "replace -out if it exists (never an input, nor anything but a regular file)")
 	wideFlag := fs.String("wide", "auto", "int8 layers kept at 16-bit weights: auto (the stem, the first two stages, the classifier), none, or a comma-separated list of layer names (fc: the classifier)")
+	calib := fs.String("calib", "", "int8 bias correction measured on the photos in this directory (default: the converter's own; none: no correction)")
 	report := fs.String("report", "", "print each layer's share of the int8 logit error, measured on the photos in this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,7 +88,11 @@ func run(args []string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := encode.EncodeWith(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum}, wide)
+	opt, err := options(n, q, wide, *calib)
+	if err != nil {
+		return err
+	}
+	b, err := encode.EncodeOptions(n, q, modelfile.Source{Format: format, File: filepath.Base(*in), SHA256: sum}, opt)
 	if err != nil {
 		return err
 	}
@@ -94,9 +103,31 @@ func run(args []string, log io.Writer) error {
 	fmt.Fprintf(log, "convert: %s: ResNet-%d (%s, stride %s), %d classes, %s, %d bytes\n",
 		*out, depth, n.Block, n.Stride, n.FC.Out, q, len(b))
 	if *report != "" {
-		return printReport(log, n, wide, *report)
+		return printReport(log, n, opt, *report)
 	}
 	return nil
+}
+
+// options are the encoding's choices from the flags: the wide layers and,
+// for int8, the calibration (calib: a directory of photos, "" for the
+// converter's own, calib.Photos, "none" for none).
+func options(n *net.Network, q modelfile.Quant, wide encode.Wide, dir string) (encode.Options, error) {
+	opt := encode.Options{Wide: wide}
+	if q != modelfile.Int8 || dir == "none" {
+		return opt, nil
+	}
+	photos := calib.Photos()
+	if dir != "" {
+		var err error
+		if photos, err = readPhotos(dir); err != nil {
+			return opt, fmt.Errorf("-calib: %w", err)
+		}
+	}
+	var err error
+	if opt.Inputs, err = inputStats(n, photos, wide); err != nil {
+		return opt, fmt.Errorf("-calib: %w", err)
+	}
+	return opt, nil
 }
 
 // wideLayers parses -wide.

@@ -17,8 +17,9 @@ import (
 )
 
 // The error report (-report DIR): where an int8 model loses precision. Each
-// layer in turn gets its quantised weights (int8, or 16-bit where wide) in
-// an otherwise float32 network, and the report gives how far that moves the
+// layer in turn gets its quantised weights (int8, or 16-bit where wide) and
+// its corrected bias in an otherwise float32 network, and the report gives
+// how far that moves the
 // logits from the float32 network's on the photos in DIR, as the relative
 // error ‖Δ‖/‖logits − mean‖ averaged over the photos; the last line is the
 // int8 model itself, every layer quantised (activations too). Layers whose
@@ -33,12 +34,15 @@ type layerError struct {
 	rel         float64
 }
 
-func printReport(w io.Writer, n *net.Network, wide encode.Wide, dir string) error {
-	photos, err := reportPhotos(dir)
+func printReport(w io.Writer, n *net.Network, opt encode.Options, dir string) error {
+	photos, err := readPhotos(dir)
+	if err != nil {
+		return fmt.Errorf("-report: %w", err)
+	}
 	if err != nil {
 		return err
 	}
-	rows, all, err := errorReport(n, wide, photos)
+	rows, all, err := errorReport(n, opt, photos)
 	if err != nil {
 		return err
 	}
@@ -58,10 +62,11 @@ func printReport(w io.Writer, n *net.Network, wide encode.Wide, dir string) erro
 	return nil
 }
 
-func reportPhotos(dir string) ([][]byte, error) {
+// readPhotos reads the images in dir (by extension), in name order.
+func readPhotos(dir string) ([][]byte, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("-report: %w", err)
+		return nil, err
 	}
 	var out [][]byte
 	for _, e := range ents {
@@ -80,19 +85,19 @@ func reportPhotos(dir string) ([][]byte, error) {
 		out = append(out, b)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("-report: no photos in %s", dir)
+		return nil, fmt.Errorf("no photos in %s", dir)
 	}
 	return out, nil
 }
 
 // errorReport measures each layer's share and the whole int8 model's error.
-func errorReport(n *net.Network, wide encode.Wide, photos [][]byte) (rows []layerError, all float64, err error) {
+func errorReport(n *net.Network, opt encode.Options, photos [][]byte) (rows []layerError, all float64, err error) {
 	src := modelfile.Source{Format: "report"}
 	b32, err := encode.EncodeWith(n, modelfile.F32, src, nil)
 	if err != nil {
 		return nil, 0, err
 	}
-	bq, err := encode.EncodeWith(n, modelfile.Int8, src, wide)
+	bq, err := encode.EncodeOptions(n, modelfile.Int8, src, opt)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -145,8 +150,17 @@ func errorReport(n *net.Network, wide encode.Wide, photos [][]byte) (rows []laye
 		}
 		saved := append([]float32(nil), w...)
 		copy(w, deq)
+		// The int8 file's bias, corrected for its rounded weights (bias
+		// correction), goes with them.
+		b, _, errB := f32.Float32(name + ".bias")
+		bq, _, errQ := fq.Float32(name + ".bias")
+		savedB := append([]float32(nil), b...)
+		if errB == nil && errQ == nil && len(b) == len(bq) {
+			copy(b, bq)
+		}
 		e, err := meanErr(m32)
 		copy(w, saved)
+		copy(b, savedB)
 		if err != nil {
 			return nil, 0, err
 		}

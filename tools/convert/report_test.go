@@ -26,11 +26,11 @@ func TestErrorReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	photos := loadPhotos(t, "coffee.jpg", "dog.jpg")
-	narrow, allNarrow, err := errorReport(n, encode.Wide{}, photos)
+	narrow, allNarrow, err := errorReport(n, encode.Options{Wide: encode.Wide{}}, photos)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wide, allWide, err := errorReport(n, encode.DefaultWide(n), photos)
+	wide, allWide, err := errorReport(n, encode.Options{Wide: encode.DefaultWide(n)}, photos)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,8 +61,33 @@ func DefaultWide(n *net.Network) Wide {
 	return w
 }
 
-// EncodeWith is Encode with the given wide layers (ignored for f32).
+// EncodeWith is Encode with the given wide layers (ignored for f32) and no
+// calibration.
 func EncodeWith(n *net.Network, q modelfile.Quant, src modelfile.Source, wide Wide) ([]byte, error) {
+	return EncodeOptions(n, q, src, Options{Wide: wide})
+}
+
+// Options are an int8 encoding's choices beyond the checkpoint.
+type Options struct {
+	Wide   Wide   // layers kept at 16-bit weights
+	Inputs Inputs // calibration: each convolution's input statistics
+}
+
+// Inputs are, per convolution name, statistics of its GEMM's input columns
+// over calibration photos, from the float32 network.
+type Inputs map[string]*ColumnStats
+
+// ColumnStats are the mean and mean square of each input column (HWC
+// im2col order, k·k·in values) and, for the layers whose int8 weights are
+// rounded by error feedback (gptq.go), their Gram matrix E[x·xᵀ] (k×k).
+type ColumnStats struct {
+	Mean, MeanSq []float64
+	Gram         []float64
+}
+
+// EncodeOptions is Encode with the given options (ignored for f32).
+func EncodeOptions(n *net.Network, q modelfile.Quant, src modelfile.Source, opt Options) ([]byte, error) {
+	wide := opt.Wide
 	depth, err := n.Depth()
 	if err != nil {
 		return nil, err
@@ -97,7 +122,7 @@ func EncodeWith(n *net.Network, q modelfile.Quant, src modelfile.Source, wide Wi
 			return nil
 		}
 		meta.Convs = append(meta.Convs, modelfile.Conv{Name: c.Name, In: c.In, Out: c.Out, K: c.K, Stride: c.Stride, Pad: c.Pad})
-		t, err := convTensors(c, q, wide[c.Name])
+		t, err := convTensors(c, q, wide[c.Name], opt.Inputs[c.Name])
 		tensors = append(tensors, t...)
 		return err
 	}
@@ -212,21 +237,35 @@ func wideConvLevels(w []float32, c *net.Conv) int {
 	return max(127, min(qmax, int(math.Sqrt(math.MaxInt32/(sums*r)))))
 }
 
-func convTensors(c *net.Conv, q modelfile.Quant, wide bool) ([]modelfile.TensorData, error) {
+func convTensors(c *net.Conv, q modelfile.Quant, wide bool, in *ColumnStats) ([]modelfile.TensorData, error) {
 	w, bias, err := fold(c)
 	if err != nil {
 		return nil, err
 	}
 	kdim := c.K * c.K * c.In
+	var mean []float64
+	if in != nil {
+		if len(in.Mean) != kdim || len(in.MeanSq) != kdim {
+			return nil, fmt.Errorf("encode: %s: calibration has %d input columns, the layer %d", c.Name, len(in.Mean), kdim)
+		}
+		mean = in.Mean
+	}
 	shape := []int{c.Out, c.K, c.K, c.In}
 	out := []modelfile.TensorData{}
 	if q == modelfile.Int8 && wide {
 		qw, scale := kernels.QuantizeRowsInt16(w, c.Out, kdim, wideConvLevels(w, c))
+		correctBias(bias, w, kdim, mean, func(i int) float64 { return float64(qw[i]) * float64(scale[i/kdim]) })
 		out = append(out,
 			modelfile.TensorData{Name: c.Name + ".w", DType: "i16", Layout: "o8k2", Shape: shape, Data: int16Bytes(kernels.PackO8K2(qw, c.Out, kdim))},
 			vectorData(c.Name+".scale", scale))
 	} else if q == modelfile.Int8 {
 		qw, scale := kernels.QuantizeRowsInt8(w, c.Out, kdim)
+		if in != nil && in.Gram != nil {
+			if qw, scale, err = quantizeRowsInt8GPTQ(w, c.Out, kdim, in.Gram); err != nil {
+				return nil, fmt.Errorf("%s: %w", c.Name, err)
+			}
+		}
+		correctBias(bias, w, kdim, mean, func(i int) float64 { return float64(qw[i]) * float64(scale[i/kdim]) })
 		out = append(out,
 			modelfile.TensorData{Name: c.Name + ".w", DType: "i8", Layout: "o8k2", Shape: shape, Data: int8Bytes(kernels.PackO8K2(qw, c.Out, kdim))},
 			vectorData(c.Name+".scale", scale))
@@ -234,6 +273,26 @@ func convTensors(c *net.Conv, q modelfile.Quant, wide bool) ([]modelfile.TensorD
 		out = append(out, modelfile.TensorData{Name: c.Name + ".w", DType: "f32", Layout: "o8k1", Shape: shape, Data: tensorfile.Encode(kernels.PackO8K1(w, c.Out, kdim))})
 	}
 	return append(out, vectorData(c.Name+".bias", bias)), nil
+}
+
+// correctBias removes from each output channel's bias the mean shift its
+// rounded weights would add on calibration inputs: Σ_j (ŵ_j − w_j)·E[x_j].
+// Rounding errors are fixed per weight, so on inputs whose mean is large
+// next to their spread — every input after a ReLU — much of a layer's
+// output error is this shift, the same on every photo. (Nagel et al., "Data-Free
+// Quantization Through Weight Equalization and Bias Correction", 2019.)
+func correctBias(bias, w []float32, kdim int, mean []float64, deq func(i int) float64) {
+	if mean == nil {
+		return
+	}
+	for o := range bias {
+		var d float64
+		for j, mu := range mean {
+			i := o*kdim + j
+			d += (deq(i) - float64(w[i])) * mu
+		}
+		bias[o] = float32(float64(bias[o]) - d)
+	}
 }
 
 func denseTensors(d *net.Dense, q modelfile.Quant, wide bool) ([]modelfile.TensorData, error) {

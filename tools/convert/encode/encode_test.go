@@ -102,3 +102,44 @@ func compare(got []float32, want []float64) (rel, cos float64) {
 	}
 	return emax / amax, dot / math.Sqrt(ng*nw)
 }
+
+// Bias correction keeps each channel's output on the calibration means where
+// the float weights put it: ŵ·μ + b̂ = w·μ + b for every channel; a
+// calibration of the wrong size is refused.
+func TestCorrectBias(t *testing.T) {
+	const rows, kdim = 5, 37
+	w := make([]float32, rows*kdim)
+	mean := make([]float64, kdim)
+	for i := range w {
+		w[i] = float32(math.Sin(float64(7*i + 1)))
+	}
+	for j := range mean {
+		mean[j] = 0.5 + 0.4*math.Cos(float64(j)) // post-ReLU inputs: means well away from 0
+	}
+	bias := []float32{0.1, -0.2, 0.3, 0, 1}
+	orig := append([]float32(nil), bias...)
+	deq := func(i int) float64 { return math.Round(float64(w[i])*20) / 20 } // a coarse grid
+	correctBias(bias, w, kdim, mean, deq)
+	for o := range rows {
+		var exact, rounded float64
+		for j, mu := range mean {
+			exact += float64(w[o*kdim+j]) * mu
+			rounded += deq(o*kdim+j) * mu
+		}
+		exact += float64(orig[o])
+		rounded += float64(bias[o])
+		if math.Abs(exact-rounded) > 1e-6 {
+			t.Errorf("channel %d: mean output %.7f with rounded weights, %.7f with float ones", o, rounded, exact)
+		}
+		if bias[o] == orig[o] {
+			t.Errorf("channel %d: bias unchanged", o)
+		}
+	}
+
+	n := net.Random(modelfile.Basic, modelfile.StrideOn3x3, [4]int{2, 2, 2, 2}, 8, 10, 3)
+	c := n.Stages[2][0].Conv1
+	short := &ColumnStats{Mean: make([]float64, 3), MeanSq: make([]float64, 3)}
+	if _, err := convTensors(c, modelfile.Int8, false, short); err == nil {
+		t.Errorf("a calibration with 3 columns for a %d-column layer was accepted", c.K*c.K*c.In)
+	}
+}
