@@ -12,12 +12,10 @@ import (
 )
 
 // inputStats runs the float32 network on the calibration photos and returns
-// each convolution's input column statistics (encode.Inputs), for the int8
-// encoding's weight scales and bias correction. Sums are float64 in a fixed order: the same
-// photos give the same bytes.
-//
-// For the int8 layers rounded by error feedback (feedbackLayers) it also
-// accumulates the Gram matrix of their inputs.
+// each convolution's input statistics (encode.Inputs): the mean of every
+// input column, for bias correction, and for the int8 layers rounded by
+// error feedback (feedbackLayers) the Gram matrix of their inputs. Sums are
+// float64 in a fixed order: the same photos give the same bytes.
 func inputStats(n *net.Network, photos [][]byte, wide encode.Wide) (encode.Inputs, error) {
 	gram := feedbackLayers(n, wide)
 	b, err := encode.EncodeWith(n, modelfile.F32, modelfile.Source{Format: "calibration"}, nil)
@@ -33,7 +31,7 @@ func inputStats(n *net.Network, photos [][]byte, wide encode.Wide) (encode.Input
 	m.ObserveConvInputs(func(layer string, a []float32, mm, k int) {
 		s := stats[layer]
 		if s == nil {
-			s = &encode.ColumnStats{Mean: make([]float64, k), MeanSq: make([]float64, k)}
+			s = &encode.ColumnStats{Mean: make([]float64, k)}
 			if gram[layer] {
 				s.Gram = make([]float64, k*k)
 			}
@@ -44,9 +42,7 @@ func inputStats(n *net.Network, photos [][]byte, wide encode.Wide) (encode.Input
 		}
 		for i := range mm {
 			for j, v := range a[i*k : (i+1)*k] {
-				x := float64(v)
-				s.Mean[j] += x
-				s.MeanSq[j] += x * x
+				s.Mean[j] += float64(v)
 			}
 		}
 		rows[layer] += mm
@@ -59,7 +55,6 @@ func inputStats(n *net.Network, photos [][]byte, wide encode.Wide) (encode.Input
 	for layer, s := range stats {
 		for j := range s.Mean {
 			s.Mean[j] /= float64(rows[layer])
-			s.MeanSq[j] /= float64(rows[layer])
 		}
 		if s.Gram != nil {
 			k := len(s.Mean)

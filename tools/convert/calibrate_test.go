@@ -12,8 +12,9 @@ import (
 )
 
 // The built-in calibration: statistics for every convolution, of its shape,
-// non-negative wherever the input follows a ReLU; the same bytes on every
-// run, other bytes than without it.
+// non-negative means wherever the input follows a ReLU, Gram matrices for
+// exactly the error-feedback layers, symmetric and with each diagonal entry
+// E[x²] ≥ E[x]²; the same bytes on every run, other bytes than without it.
 func TestCalibration(t *testing.T) {
 	photos := calib.Photos()
 	if len(photos) < 16 {
@@ -24,6 +25,10 @@ func TestCalibration(t *testing.T) {
 		t.Fatal(err)
 	}
 	stats, err := inputStats(n, photos, encode.DefaultWide(n))
+	feedback := feedbackLayers(n, encode.DefaultWide(n))
+	if len(feedback) == 0 {
+		t.Fatal("no layer is rounded by error feedback")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,15 +37,27 @@ func TestCalibration(t *testing.T) {
 		if s == nil {
 			t.Fatalf("%s: no statistics", c.Name)
 		}
-		if k := c.K * c.K * c.In; len(s.Mean) != k || len(s.MeanSq) != k {
-			t.Fatalf("%s: %d means, %d mean squares for %d columns", c.Name, len(s.Mean), len(s.MeanSq), k)
+		k := c.K * c.K * c.In
+		if len(s.Mean) != k {
+			t.Fatalf("%s: %d means for %d columns", c.Name, len(s.Mean), k)
+		}
+		if (s.Gram != nil) != feedback[c.Name] || s.Gram != nil && len(s.Gram) != k*k {
+			t.Fatalf("%s: Gram matrix of %d values (error feedback: %v, %d columns)", c.Name, len(s.Gram), feedback[c.Name], k)
 		}
 		for j, mu := range s.Mean {
 			if c != n.Stem && mu < 0 {
 				t.Fatalf("%s: column %d has mean %g after a ReLU", c.Name, j, mu)
 			}
-			if s.MeanSq[j] < mu*mu*(1-1e-9) {
-				t.Fatalf("%s: column %d: mean square %g below the squared mean %g", c.Name, j, s.MeanSq[j], mu*mu)
+			if s.Gram == nil {
+				continue
+			}
+			if d := s.Gram[j*k+j]; d < mu*mu*(1-1e-9) {
+				t.Fatalf("%s: column %d: E[x²] = %g below E[x]² = %g", c.Name, j, d, mu*mu)
+			}
+			for i := range j {
+				if s.Gram[i*k+j] != s.Gram[j*k+i] {
+					t.Fatalf("%s: Gram matrix not symmetric at %d,%d", c.Name, i, j)
+				}
 			}
 		}
 	}

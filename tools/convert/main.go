@@ -11,10 +11,9 @@
 // bytes. -out is never one of the inputs nor anything but a regular file,
 // and an existing file is replaced only with -force. -wide names the layers
 // an int8 model keeps at 16-bit weights (auto: encode.DefaultWide); -calib
-// the photos an int8 model's bias correction is measured on (default: the
-// converter's own, package calib, so no download is needed; calibrate.go);
-// -report
-// prints, for the photos in DIR, how much each layer's quantisation adds to
+// the photos an int8 model's rounding and bias correction are fitted to
+// (default: the converter's own, package calib, so no download is needed;
+// calibrate.go); -report prints, for the photos in DIR, how much each layer's quantisation adds to
 // the logits' error (report.go).
 package main
 
@@ -53,7 +52,7 @@ func run(args []string, log io.Writer) error {
 	labels := fs.String("labels", "", "class names: a text file (one per line) or a JSON list/object; default: ImageNet-1k")
 	force := fs.Bool("force", false, "replace -out if it exists (never an input, nor anything but a regular file)")
 	wideFlag := fs.String("wide", "auto", "int8 layers kept at 16-bit weights: auto (the stem, the first two stages, the classifier), none, or a comma-separated list of layer names (fc: the classifier)")
-	calib := fs.String("calib", "", "int8 bias correction measured on the photos in this directory (default: the converter's own; none: no correction)")
+	calib := fs.String("calib", "", "photos the int8 rounding and bias correction are fitted to (default: the converter's own; none: no calibration)")
 	report := fs.String("report", "", "print each layer's share of the int8 logit error, measured on the photos in this directory")
 	if err := fs.Parse(args); err != nil {
 		return err

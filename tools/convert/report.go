@@ -19,9 +19,8 @@ import (
 // The error report (-report DIR): where an int8 model loses precision. Each
 // layer in turn gets its quantised weights (int8, or 16-bit where wide) and
 // its corrected bias in an otherwise float32 network, and the report gives
-// how far that moves the
-// logits from the float32 network's on the photos in DIR, as the relative
-// error ‖Δ‖/‖logits − mean‖ averaged over the photos; the last line is the
+// how far that moves the logits from the float32 network's on the photos in
+// DIR, as the relative error ‖Δ‖/‖logits − mean‖ averaged over the photos; the last line is the
 // int8 model itself, every layer quantised (activations too). Layers whose
 // errors are large stand out; errors of independent layers add roughly in
 // quadrature. The float32 weights are swapped in place in the float32
@@ -38,9 +37,6 @@ func printReport(w io.Writer, n *net.Network, opt encode.Options, dir string) er
 	photos, err := readPhotos(dir)
 	if err != nil {
 		return fmt.Errorf("-report: %w", err)
-	}
-	if err != nil {
-		return err
 	}
 	rows, all, err := errorReport(n, opt, photos)
 	if err != nil {

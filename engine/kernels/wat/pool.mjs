@@ -171,13 +171,19 @@ const CLAIM = MAX_OUT + MAX_THREADS; // CLAIM + part
 const ARGS = CLAIM + MAX_THREADS;
 const CONTROL_BYTES = (ARGS + 24) * 4;
 
-// rows splits m rows into parts of whole 4-row tiles; null for an empty part.
-function rows(m, part, parts) {
-  const chunk = Math.ceil(Math.ceil(m / parts) / 4) * 4;
-  const r0 = part * chunk;
-  const r1 = Math.min(m, r0 + chunk);
-  return r0 < r1 ? [r0, r1] : null;
+// span is part `part` of `parts` of n items in whole units of `unit`, as
+// [first, end), or null for an empty part.
+function span(n, part, parts, unit) {
+  const chunk = Math.ceil(Math.ceil(n / parts) / unit) * unit;
+  const i0 = part * chunk;
+  const i1 = Math.min(n, i0 + chunk);
+  return i0 < i1 ? [i0, i1] : null;
 }
+
+// rows splits m rows (tiles) into parts of whole 4-row tiles; channels, n
+// output channels into whole 8-channel panels.
+const rows = (m, part, parts) => span(m, part, parts, 4);
+const channels = (n, part, parts) => span(n, part, parts, 8);
 
 // SPLIT says, per kernel that is worth spreading, how to make part p of n
 // from the call's arguments (a plain array; addresses are byte offsets in
@@ -238,15 +244,6 @@ function gemmSplit(aBytes, wBytes, perChannel) {
   };
 }
 
-// channels splits n output channels into parts of whole 8-channel panels;
-// null for an empty part.
-function channels(n, part, parts) {
-  const chunk = Math.ceil(Math.ceil(n / parts) / 8) * 8;
-  const c0 = part * chunk;
-  const c1 = Math.min(n, c0 + chunk);
-  return c0 < c1 ? [c0, c1] : null;
-}
-
 // How few rows (tiles) a call must have to be split: below it the wake-up
 // costs more than the part saves.
 const MIN_ROWS = 8;
@@ -260,9 +257,14 @@ const size = (name, a) => (name === 'winograd_conv' ? a[8] - a[7] : a[4]);
 // costs tens of them.
 const SPIN = 2000;
 
-function waitFor(ctl, slot, notValue) {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, slot) !== notValue) return;
-  while (Atomics.load(ctl, slot) === notValue) Atomics.wait(ctl, slot, notValue);
+// waitFor waits until ctl[slot] is no longer notValue, or for about
+// timeout ms; it says whether the slot changed.
+function waitFor(ctl, slot, notValue, timeout = Infinity) {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, slot) !== notValue) return true;
+  while (Atomics.load(ctl, slot) === notValue) {
+    if (Atomics.wait(ctl, slot, notValue, timeout) === 'timed-out') return Atomics.load(ctl, slot) !== notValue;
+  }
+  return true;
 }
 
 // takeParts runs part `own` of the published job, then any part nobody
@@ -409,7 +411,7 @@ export function serveKernels({ kernels, memory, control, part }, reply) {
   reply({ ok: true });
   const serve = () => {
     for (;;) {
-      if (!waitForJob(ctl, seen)) {
+      if (!waitFor(ctl, GEN, seen, IDLE_MS)) {
         setTimeout(serve, 0);
         return;
       }
@@ -422,12 +424,4 @@ export function serveKernels({ kernels, memory, control, part }, reply) {
     }
   };
   serve();
-}
-
-// waitForJob is waitFor on the generation, for at most about IDLE_MS: false
-// when it is still `seen` by then.
-function waitForJob(ctl, seen) {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, GEN) !== seen) return true;
-  Atomics.wait(ctl, GEN, seen, IDLE_MS);
-  return Atomics.load(ctl, GEN) !== seen;
 }

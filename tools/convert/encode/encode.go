@@ -77,12 +77,12 @@ type Options struct {
 // over calibration photos, from the float32 network.
 type Inputs map[string]*ColumnStats
 
-// ColumnStats are the mean and mean square of each input column (HWC
-// im2col order, k·k·in values) and, for the layers whose int8 weights are
-// rounded by error feedback (gptq.go), their Gram matrix E[x·xᵀ] (k×k).
+// ColumnStats are the mean of each input column (HWC im2col order, k·k·in
+// values) and, for the layers whose int8 weights are rounded by error
+// feedback (gptq.go), their Gram matrix E[x·xᵀ] (k×k, nil for the others).
 type ColumnStats struct {
-	Mean, MeanSq []float64
-	Gram         []float64
+	Mean []float64
+	Gram []float64
 }
 
 // EncodeOptions is Encode with the given options (ignored for f32).
@@ -245,7 +245,7 @@ func convTensors(c *net.Conv, q modelfile.Quant, wide bool, in *ColumnStats) ([]
 	kdim := c.K * c.K * c.In
 	var mean []float64
 	if in != nil {
-		if len(in.Mean) != kdim || len(in.MeanSq) != kdim {
+		if len(in.Mean) != kdim || in.Gram != nil && len(in.Gram) != kdim*kdim {
 			return nil, fmt.Errorf("encode: %s: calibration has %d input columns, the layer %d", c.Name, len(in.Mean), kdim)
 		}
 		mean = in.Mean
@@ -259,11 +259,14 @@ func convTensors(c *net.Conv, q modelfile.Quant, wide bool, in *ColumnStats) ([]
 			modelfile.TensorData{Name: c.Name + ".w", DType: "i16", Layout: "o8k2", Shape: shape, Data: int16Bytes(kernels.PackO8K2(qw, c.Out, kdim))},
 			vectorData(c.Name+".scale", scale))
 	} else if q == modelfile.Int8 {
-		qw, scale := kernels.QuantizeRowsInt8(w, c.Out, kdim)
+		var qw []int8
+		var scale []float32
 		if in != nil && in.Gram != nil {
 			if qw, scale, err = quantizeRowsInt8GPTQ(w, c.Out, kdim, in.Gram); err != nil {
 				return nil, fmt.Errorf("%s: %w", c.Name, err)
 			}
+		} else {
+			qw, scale = kernels.QuantizeRowsInt8(w, c.Out, kdim)
 		}
 		correctBias(bias, w, kdim, mean, func(i int) float64 { return float64(qw[i]) * float64(scale[i/kdim]) })
 		out = append(out,

@@ -138,7 +138,7 @@ func TestCorrectBias(t *testing.T) {
 
 	n := net.Random(modelfile.Basic, modelfile.StrideOn3x3, [4]int{2, 2, 2, 2}, 8, 10, 3)
 	c := n.Stages[2][0].Conv1
-	short := &ColumnStats{Mean: make([]float64, 3), MeanSq: make([]float64, 3)}
+	short := &ColumnStats{Mean: make([]float64, 3)}
 	if _, err := convTensors(c, modelfile.Int8, false, short); err == nil {
 		t.Errorf("a calibration with 3 columns for a %d-column layer was accepted", c.K*c.K*c.In)
 	}
